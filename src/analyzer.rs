@@ -1,0 +1,305 @@
+//! The text analyzer shared by indexing, querying and snippets.
+//!
+//! One tokenizer does the whole job, so that every token keeps the byte
+//! offsets of the original text (snippets highlight from them):
+//! - words are runs of letters and digits (an apostrophe between letters
+//!   stays inside: `don't`, `Macron's`), folded by NFKC (full-width `ＡＢＣ`
+//!   is `abc`), stripped of diacritics (`Müller` is `muller`), lower-cased,
+//!   then stemmed by the Snowball English stemmer;
+//! - runs of CJK characters, written without spaces, become overlapping
+//!   bigrams, each at the next position (`国际英语资讯` → `国际 际英 英语 语资
+//!   资讯`), so `英语` is one term and a longer query word (`大熊猫` →
+//!   `大熊 熊猫`) matches as a phrase. tantivy's n-gram tokenizer puts every
+//!   gram at one position, which makes phrases of grams impossible. A lone
+//!   CJK character is its own token. CJK text is never stemmed.
+//!
+//! Stemming is the costliest step per token, and news vocabulary repeats, so
+//! stems are cached per thread.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::normalize::dateline::is_cjk;
+
+/// The name the analyzer is registered under in the index.
+pub const NAME: &str = "sift";
+
+/// Words longer than this many bytes are not indexed: they are not words
+/// (a 10 MB line of base64 is one "word"), and tantivy caps a term's length.
+const MAX_WORD_BYTES: usize = 100;
+
+/// Stems cached per thread before the cache is cleared.
+const STEM_CACHE_LIMIT: usize = 200_000;
+
+thread_local! {
+    static STEMS: RefCell<(Stemmer, HashMap<String, String>)> =
+        RefCell::new((Stemmer::create(Algorithm::English), HashMap::new()));
+}
+
+/// sift's tokenizer; see the module documentation.
+#[derive(Clone, Default)]
+pub struct SiftTokenizer {
+    token: Token,
+}
+
+impl Tokenizer for SiftTokenizer {
+    type TokenStream<'a> = SiftTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SiftTokenStream<'a> {
+        self.token.reset();
+        SiftTokenStream {
+            text,
+            cursor: 0,
+            cjk: Vec::new(),
+            cjk_next: 0,
+            scratch: String::new(),
+            token: &mut self.token,
+        }
+    }
+}
+
+/// The tokens of one text.
+pub struct SiftTokenStream<'a> {
+    text: &'a str,
+    /// Byte offset where scanning resumes.
+    cursor: usize,
+    /// Start offsets of the characters of the CJK run being emitted, plus the
+    /// end offset of the run.
+    cjk: Vec<usize>,
+    /// Index in `cjk` of the next gram's first character.
+    cjk_next: usize,
+    scratch: String,
+    token: &'a mut Token,
+}
+
+impl TokenStream for SiftTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if self.next_cjk_gram() {
+                return true;
+            }
+            let rest = &self.text[self.cursor..];
+            let Some((skip, first)) = rest.char_indices().find(|(_, c)| c.is_alphanumeric()) else {
+                self.cursor = self.text.len();
+                return false;
+            };
+            let start = self.cursor + skip;
+            if is_cjk(first) {
+                self.start_cjk_run(start);
+                continue;
+            }
+            let end = word_end(self.text, start);
+            self.cursor = end;
+            if end - start > MAX_WORD_BYTES {
+                continue;
+            }
+            self.scratch.clear();
+            fold(&self.text[start..end], &mut self.scratch);
+            if self.scratch.is_empty() {
+                continue;
+            }
+            self.emit(start, end);
+            stem(&self.scratch, &mut self.token.text);
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+impl SiftTokenStream<'_> {
+    /// Records the CJK run that starts at `start` and moves past it.
+    fn start_cjk_run(&mut self, start: usize) {
+        self.cjk.clear();
+        self.cjk_next = 0;
+        let mut end = start;
+        for (offset, c) in self.text[start..].char_indices() {
+            if !is_cjk(c) {
+                break;
+            }
+            self.cjk.push(start + offset);
+            end = start + offset + c.len_utf8();
+        }
+        self.cjk.push(end);
+        self.cursor = end;
+    }
+
+    /// Emits the next bigram (or the unigram of a one-character run).
+    fn next_cjk_gram(&mut self) -> bool {
+        let chars = self.cjk.len().saturating_sub(1);
+        let i = self.cjk_next;
+        let last = if chars == 1 { 1 } else { chars.saturating_sub(1) };
+        if i >= last {
+            self.cjk.clear();
+            self.cjk_next = 0;
+            return false;
+        }
+        let (start, end) = (self.cjk[i], self.cjk[(i + 2).min(chars)]);
+        self.cjk_next += 1;
+        self.emit(start, end);
+        self.token.text.clear();
+        self.token.text.extend(self.text[start..end].nfkc());
+        true
+    }
+
+    fn emit(&mut self, start: usize, end: usize) {
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.token.position.wrapping_add(1);
+        self.token.position_length = 1;
+    }
+}
+
+/// The end of the word starting at `start`: letters and digits, with single
+/// apostrophes between them; CJK characters end a word.
+fn word_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    let mut chars = text[start..].char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        let is_word = c.is_alphanumeric() && !is_cjk(c) || is_combining_mark(c);
+        let is_inner_apostrophe = matches!(c, '\'' | '’')
+            && chars
+                .peek()
+                .is_some_and(|&(_, next)| next.is_alphanumeric() && !is_cjk(next));
+        if !(is_word || is_inner_apostrophe) {
+            break;
+        }
+        end = start + offset + c.len_utf8();
+    }
+    end
+}
+
+/// Width-folds, strips diacritics and lower-cases a word into `out`.
+pub fn fold(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        return;
+    }
+    for c in word.nfkd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            '’' => out.push('\''),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+}
+
+/// Writes the English stem of a folded word into `out`.
+fn stem(word: &str, out: &mut String) {
+    out.clear();
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        out.push_str(word);
+        return;
+    }
+    STEMS.with(|cell| {
+        let (stemmer, cache) = &mut *cell.borrow_mut();
+        if let Some(stem) = cache.get(word) {
+            out.push_str(stem);
+            return;
+        }
+        let stem = stemmer.stem(word);
+        out.push_str(&stem);
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(word.to_string(), stem.into_owned());
+    });
+}
+
+/// Builds the analyzer to register in an index.
+pub fn analyzer() -> tantivy::tokenizer::TextAnalyzer {
+    tantivy::tokenizer::TextAnalyzer::builder(SiftTokenizer::default()).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, usize, std::ops::Range<usize>)> {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push((token.text.clone(), token.position, token.offset_from..token.offset_to));
+        }
+        out
+    }
+
+    fn texts(text: &str) -> Vec<String> {
+        tokens(text).into_iter().map(|(t, _, _)| t).collect()
+    }
+
+    macro_rules! token_tests {
+        ($($name:ident: $text:expr => [$($token:expr),* $(,)?];)*) => {$(
+            #[test]
+            fn $name() {
+                let expected: Vec<&str> = vec![$($token),*];
+                assert_eq!(texts($text), expected);
+            }
+        )*};
+    }
+
+    token_tests! {
+        stems_and_lowercases: "Retaliatory Measures, elections!" => ["retaliatori", "measur", "elect"];
+        diacritics: "Müller BOGOTÁ café" => ["muller", "bogota", "cafe"];
+        full_width: "ＡＢＣ　Ｎｅｗｓ" => ["abc", "news"];
+        apostrophes: "Macron's party don't 'quoted'" => ["macron", "parti", "don't", "quot"];
+        hyphens_split: "Jean-Marc" => ["jean", "marc"];
+        numbers_kept: "Nov. 8 45th 2017" => ["nov", "8", "45th", "2017"];
+        cjk_bigrams: "国际英语资讯" => ["国际", "际英", "英语", "语资", "资讯"];
+        cjk_single: "中 x" => ["中", "x"];
+        mixed: "国际英语资讯:France" => ["国际", "际英", "英语", "语资", "资讯", "franc"];
+        cjk_punctuation_splits: "大熊猫，中国" => ["大熊", "熊猫", "中国"];
+        empty: "" => [];
+        punctuation_only: " -- ... " => [];
+    }
+
+    #[test]
+    fn positions_and_offsets() {
+        let got = tokens("PARIS 国际英 x");
+        assert_eq!(
+            got,
+            vec![
+                ("pari".to_string(), 0, 0..5),
+                ("国际".to_string(), 1, 6..12),
+                ("际英".to_string(), 2, 9..15),
+                ("x".to_string(), 3, 16..17),
+            ]
+        );
+    }
+
+    #[test]
+    fn overlong_words_are_dropped() {
+        let text = format!("a {} b", "x".repeat(MAX_WORD_BYTES + 1));
+        assert_eq!(texts(&text), vec!["a", "b"]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn offsets_are_char_boundaries_in_order(text in "\\PC{0,60}") {
+            let mut last = 0;
+            for (_, position, range) in tokens(&text) {
+                prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
+                prop_assert!(range.start < range.end);
+                prop_assert!(position >= last);
+                last = position;
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Crawling: the corpus folder to the files sift will read.
+//!
+//! [`walk`] lists the candidate files under the root in a stable order (by
+//! name, depth first), from their metadata alone, so that the indexer can
+//! skip unchanged files at the cost of one `stat`. [`read`] then reads one
+//! candidate and checks that it is text. Anything passed over becomes a
+//! [`Skip`] naming the file and the reason; nothing here is fatal but a
+//! missing root. This module knows nothing of decoding or normalization.
+//!
+//! Symbolic links: a link to a file inside the root is read under the link's
+//! own name; a link to a folder is not followed (whatever it points to inside
+//! the root is walked under its own name, and following it could loop); a link
+//! that leads out of the root, or nowhere, is skipped.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use walkdir::WalkDir;
+
+use crate::error::{Error, Result};
+use crate::raw_file::RawFile;
+
+/// The default size limit for one file: 16 MiB.
+pub const DEFAULT_MAX_SIZE: u64 = 16 * 1024 * 1024;
+
+/// How many leading bytes are sniffed to tell text from binary.
+const SNIFF_LEN: usize = 8192;
+
+/// Settings for a crawl.
+#[derive(Debug, Clone)]
+pub struct CrawlOptions {
+    /// Files larger than this many bytes are skipped.
+    pub max_size: u64,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            max_size: DEFAULT_MAX_SIZE,
+        }
+    }
+}
+
+/// A file found by [`walk`], not yet read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Path relative to the corpus root, `/`-separated (lossy for names that
+    /// are not UTF-8).
+    pub rel_path: String,
+    /// The path to open.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the Unix epoch (0 if unknown).
+    pub mtime: u64,
+}
+
+/// Why a file or folder was passed over.
+#[derive(Debug)]
+pub enum SkipReason {
+    /// Its name starts with a dot.
+    Hidden,
+    /// It holds zero bytes.
+    Empty,
+    /// It is larger than the size limit.
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Its first bytes are not text.
+    Binary,
+    /// A symbolic link that leads out of the corpus root.
+    LinkOutside,
+    /// A symbolic link to a folder, not followed.
+    LinkToFolder,
+    /// A symbolic link that leads nowhere, or in a loop.
+    BrokenLink(io::Error),
+    /// It disappeared between the walk and the read.
+    Vanished,
+    /// It could not be read.
+    Unreadable(io::Error),
+    /// Neither a file, a folder nor a link (a socket, a FIFO, a device).
+    NotAFile,
+}
+
+impl SkipReason {
+    /// A short stable name for counting skips by reason.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::Hidden => "hidden",
+            SkipReason::Empty => "empty",
+            SkipReason::TooLarge { .. } => "too large",
+            SkipReason::Binary => "binary",
+            SkipReason::LinkOutside => "link outside corpus",
+            SkipReason::LinkToFolder => "link to folder",
+            SkipReason::BrokenLink(_) => "broken link",
+            SkipReason::Vanished => "vanished",
+            SkipReason::Unreadable(_) => "unreadable",
+            SkipReason::NotAFile => "not a file",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Hidden => write!(f, "hidden, skipped"),
+            SkipReason::Empty => write!(f, "empty file, skipped"),
+            SkipReason::TooLarge { size, limit } => {
+                write!(f, "{size} bytes is over the {limit}-byte limit, skipped")
+            }
+            SkipReason::Binary => write!(f, "binary file, skipped"),
+            SkipReason::LinkOutside => write!(f, "symbolic link leads out of the corpus, skipped"),
+            SkipReason::LinkToFolder => write!(f, "symbolic link to a folder, not followed"),
+            SkipReason::BrokenLink(err) => write!(f, "broken symbolic link or loop ({err}), skipped"),
+            SkipReason::Vanished => write!(f, "file vanished before it could be read"),
+            SkipReason::Unreadable(err) => write!(f, "cannot read: {err}"),
+            SkipReason::NotAFile => write!(f, "not a regular file, skipped"),
+        }
+    }
+}
+
+/// A file or folder passed over, and why.
+#[derive(Debug)]
+pub struct Skip {
+    /// The path, relative to the corpus root where possible.
+    pub path: String,
+    /// Why it was passed over.
+    pub reason: SkipReason,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+/// Lists the files under `root` in a stable order, with skips in line.
+pub fn walk(root: &Path, options: &CrawlOptions) -> Result<Walk> {
+    let canonical_root = root
+        .canonicalize()
+        .ok()
+        .filter(|p| p.is_dir())
+        .ok_or_else(|| Error::NoCorpus {
+            path: root.to_path_buf(),
+        })?;
+    Ok(Walk {
+        inner: WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter(),
+        root: root.to_path_buf(),
+        canonical_root,
+        max_size: options.max_size,
+    })
+}
+
+/// The iterator [`walk`] returns.
+pub struct Walk {
+    inner: walkdir::IntoIter,
+    root: PathBuf,
+    canonical_root: PathBuf,
+    max_size: u64,
+}
+
+/// What one walked entry comes to.
+pub type Walked = std::result::Result<Entry, Skip>;
+
+impl Iterator for Walk {
+    type Item = Walked;
+
+    fn next(&mut self) -> Option<Walked> {
+        loop {
+            let entry = match self.inner.next()? {
+                Ok(entry) => entry,
+                Err(err) => return Some(Err(self.walk_error(err))),
+            };
+            let hidden = entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".");
+            if hidden {
+                if entry.file_type().is_dir() {
+                    self.inner.skip_current_dir();
+                }
+                return Some(Err(self.skipped(entry.path(), SkipReason::Hidden)));
+            }
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            return Some(self.classify(&entry));
+        }
+    }
+}
+
+impl Walk {
+    /// Turns a walked non-folder entry into a candidate file or a skip.
+    fn classify(&self, entry: &walkdir::DirEntry) -> Walked {
+        let path = entry.path();
+        let metadata = if entry.path_is_symlink() {
+            self.follow_link(path)?
+        } else {
+            entry
+                .metadata()
+                .map_err(|err| self.skipped(path, io_reason(err.into())))?
+        };
+        if !metadata.is_file() {
+            return Err(self.skipped(path, SkipReason::NotAFile));
+        }
+        let size = metadata.len();
+        if size == 0 {
+            return Err(self.skipped(path, SkipReason::Empty));
+        }
+        if size > self.max_size {
+            let limit = self.max_size;
+            return Err(self.skipped(path, SkipReason::TooLarge { size, limit }));
+        }
+        Ok(Entry {
+            rel_path: self.rel_path(path),
+            path: path.to_path_buf(),
+            size,
+            mtime: mtime_nanos(&metadata),
+        })
+    }
+
+    /// Resolves a symbolic link, keeping only links to files in the root.
+    fn follow_link(&self, path: &Path) -> std::result::Result<fs::Metadata, Skip> {
+        let target = path
+            .canonicalize()
+            .map_err(|err| self.skipped(path, SkipReason::BrokenLink(err)))?;
+        if !target.starts_with(&self.canonical_root) {
+            return Err(self.skipped(path, SkipReason::LinkOutside));
+        }
+        let metadata = fs::metadata(&target).map_err(|err| self.skipped(path, io_reason(err)))?;
+        if metadata.is_dir() {
+            return Err(self.skipped(path, SkipReason::LinkToFolder));
+        }
+        Ok(metadata)
+    }
+
+    fn walk_error(&self, err: walkdir::Error) -> Skip {
+        let path = err.path().unwrap_or(&self.root).to_path_buf();
+        let reason = if err.loop_ancestor().is_some() {
+            SkipReason::BrokenLink(io::Error::other("symbolic link loop"))
+        } else {
+            io_reason(err.into())
+        };
+        self.skipped(&path, reason)
+    }
+
+    fn skipped(&self, path: &Path, reason: SkipReason) -> Skip {
+        Skip {
+            path: self.rel_path(path),
+            reason,
+        }
+    }
+
+    fn rel_path(&self, path: &Path) -> String {
+        rel_path(&self.root, path)
+    }
+}
+
+/// `path` relative to `root`, `/`-separated.
+fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    if parts.is_empty() {
+        path.to_string_lossy().into_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn io_reason(err: io::Error) -> SkipReason {
+    match err.kind() {
+        io::ErrorKind::NotFound => SkipReason::Vanished,
+        _ => SkipReason::Unreadable(err),
+    }
+}
+
+fn mtime_nanos(metadata: &fs::Metadata) -> u64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Reads one walked file and checks that it is text.
+pub fn read(entry: &Entry, options: &CrawlOptions) -> std::result::Result<RawFile, Skip> {
+    let skip = |reason| Skip {
+        path: entry.rel_path.clone(),
+        reason,
+    };
+    let bytes = read_limited(&entry.path, options.max_size).map_err(|err| skip(io_reason(err)))?;
+    let size = bytes.len() as u64;
+    if size > options.max_size {
+        let limit = options.max_size;
+        return Err(skip(SkipReason::TooLarge { size, limit }));
+    }
+    if bytes.is_empty() {
+        return Err(skip(SkipReason::Empty));
+    }
+    if is_binary(&bytes) {
+        return Err(skip(SkipReason::Binary));
+    }
+    Ok(RawFile {
+        rel_path: entry.rel_path.clone(),
+        bytes,
+        mtime: entry.mtime,
+        size,
+    })
+}
+
+/// Reads at most `limit + 1` bytes, so a file that grew past the limit after
+/// the walk is caught without reading all of it.
+fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = fs::File::open(path)?;
+    let hint = file.metadata().map_or(0, |m| m.len()).min(limit + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Tells binary from text by the first bytes, as `file` and ripgrep do,
+/// but tolerating the odd stray control byte in real text.
+///
+/// UTF-16 text is full of NULs, so a UTF-16 byte-order mark, or NULs that
+/// all fall on one side of each byte pair, mean text. Otherwise the sample
+/// is binary when more than 1 % of it is control bytes other than white
+/// space (random or compressed data has about 11 %).
+pub fn is_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(SNIFF_LEN)];
+    if sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF") {
+        return false;
+    }
+    let nul_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let (even, odd) = (nul_at(0), nul_at(1));
+    if (even == 0) != (odd == 0) && (even + odd) * 4 >= sample.len() / 2 {
+        return false;
+    }
+    let controls = sample
+        .iter()
+        .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
+        .count();
+    controls * 100 > sample.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_not_binary() {
+        assert!(!is_binary(b"PARIS, Feb. 15 (Xinhua) -- text\n\tindented\x0c"));
+        assert!(!is_binary("国际英语资讯".as_bytes()));
+        assert!(!is_binary(b"\xFF\xFEH\x00i\x00"));
+        assert!(!is_binary(b"H\x00e\x00l\x00l\x00o\x00 \x00w\x00o\x00r\x00l\x00d\x00"));
+        let mut long = b"a long text ".repeat(100);
+        long[500] = 0;
+        assert!(!is_binary(&long), "one stray NUL in a long text");
+    }
+
+    #[test]
+    fn binary_is_binary() {
+        assert!(is_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"));
+        assert!(is_binary(b"\x00\x01\x02\x03\x04\x05"));
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        assert!(is_binary(&noise));
+    }
+
+    #[test]
+    fn rel_paths_use_slashes() {
+        assert_eq!(rel_path(Path::new("/c"), Path::new("/c/a/b.txt")), "a/b.txt");
+    }
+}

@@ -1,0 +1,98 @@
+//! The library's one error type.
+//!
+//! Every fallible library call returns [`Result`]. Variants carry the path or
+//! the input they concern, so that `main` can report an error in one line
+//! without adding context of its own. Per-file problems met while crawling are
+//! not errors: they are [`crate::crawl::Skip`]s, reported and counted while the
+//! run goes on.
+
+use std::io;
+use std::path::PathBuf;
+
+/// What can go wrong in sift's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder that sift had to use could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying cause.
+        source: io::Error,
+    },
+    /// The corpus root is missing or is not a folder.
+    #[error("{}: corpus folder not found or not a folder", path.display())]
+    NoCorpus {
+        /// The root that was asked for.
+        path: PathBuf,
+    },
+    /// No index exists where one was expected.
+    #[error("{}: no index here; run `sift index` first", path.display())]
+    NoIndex {
+        /// The index folder that was asked for.
+        path: PathBuf,
+    },
+    /// The index was written by a sift whose schema differs from this one.
+    #[error(
+        "{}: index was written with schema version {found}, this sift uses {expected}; run `sift index --rebuild`",
+        path.display()
+    )]
+    SchemaVersion {
+        /// The index folder.
+        path: PathBuf,
+        /// The version found in the index.
+        found: String,
+        /// The version this build writes.
+        expected: u32,
+    },
+    /// Another process holds the index's writer lock.
+    #[error("{}: index is locked by another sift process", path.display())]
+    Locked {
+        /// The index folder.
+        path: PathBuf,
+    },
+    /// The query could not be parsed.
+    #[error("invalid query {query:?}: {reason}")]
+    Query {
+        /// The query as the user typed it.
+        query: String,
+        /// What the parser objected to.
+        reason: String,
+    },
+    /// A date given on the command line could not be read.
+    #[error("invalid date {0:?}: expected YYYY-MM-DD")]
+    Date(String),
+    /// No document is stored under this path.
+    #[error("{0}: no such document in the index")]
+    NotFound(String),
+    /// tantivy failed on an index operation.
+    #[error("{}: {source}", path.display())]
+    Index {
+        /// The index folder.
+        path: PathBuf,
+        /// tantivy's error.
+        source: tantivy::TantivyError,
+    },
+}
+
+/// sift's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Wraps a tantivy error with the index folder it concerns.
+    pub fn index(path: impl Into<PathBuf>, source: tantivy::TantivyError) -> Error {
+        let path = path.into();
+        match source {
+            tantivy::TantivyError::LockFailure(..) => Error::Locked { path },
+            source => Error::Index { path, source },
+        }
+    }
+}

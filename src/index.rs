@@ -1,0 +1,438 @@
+//! Indexing: the corpus folder to a committed tantivy index, incrementally.
+//!
+//! One run walks the corpus, compares every file's size and modification
+//! time with what the index holds (read column-wise from fast fields), and
+//! only reads, normalizes and (re)writes files that are new or changed;
+//! documents whose files are gone are deleted. The stages overlap: a walker
+//! thread feeds a bounded queue, worker threads read, normalize and hand
+//! documents to tantivy's writer, and the calling thread collects outcomes
+//! and reports them through [`Event`]s.
+//!
+//! Nothing is visible until the single commit at the end, which also records
+//! the schema version and the run's [`Summary`] as its payload. A run that
+//! fails or is killed leaves the previous commit as it was.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Term;
+use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
+
+use crate::crawl::{self, CrawlOptions, Entry, Skip};
+use crate::error::{Error, Result};
+use crate::normalize::{self, Dispatch, NormalizeOptions};
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+
+/// The default indexing memory budget, in MiB, shared by all threads.
+pub const DEFAULT_MEMORY_MB: u32 = 256;
+
+/// tantivy refuses less than this per indexing thread.
+const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
+
+/// Files queued between the walker and the workers: enough to keep workers
+/// busy, few enough that memory does not grow with the corpus.
+const QUEUE_LEN: usize = 256;
+
+/// What an indexing run is asked to do.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// The corpus folder.
+    pub corpus: PathBuf,
+    /// The index folder; created if missing.
+    pub index_dir: PathBuf,
+    /// Worker and tantivy indexing threads.
+    pub threads: usize,
+    /// The indexing memory budget in MiB.
+    pub memory_mb: usize,
+    /// Drop everything indexed before and index the whole corpus again.
+    pub rebuild: bool,
+    /// Crawl settings.
+    pub crawl: CrawlOptions,
+    /// Normalization settings.
+    pub normalize: NormalizeOptions,
+}
+
+/// Something that happened during a run, for the caller to report.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A file or folder was passed over.
+    Skipped(&'a Skip),
+    /// A file was indexed, but some of its bytes could not be decoded.
+    Damaged {
+        /// The file.
+        path: &'a str,
+        /// The encoding it was read as.
+        encoding: &'a str,
+        /// How many characters were replaced.
+        replacements: usize,
+    },
+    /// Progress: files walked so far and files dealt with so far.
+    Progress {
+        /// Files found by the walk so far (skips included).
+        found: usize,
+        /// Files indexed, skipped or found unchanged so far.
+        done: usize,
+        /// Bytes read so far.
+        bytes: u64,
+    },
+    /// All files are dealt with; the commit begins.
+    Committing,
+}
+
+/// What a run did; also stored with the commit for `sift stats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Files and folders the walk met, skips included.
+    pub seen: usize,
+    /// Documents added for new files.
+    pub added: usize,
+    /// Documents rewritten for changed files.
+    pub updated: usize,
+    /// Files already indexed and unchanged.
+    pub unchanged: usize,
+    /// Documents deleted because their files are gone.
+    pub deleted: usize,
+    /// Skips, by reason.
+    pub skipped: BTreeMap<String, usize>,
+    /// Paragraphs removed as duplicates in the files indexed by this run.
+    pub paragraphs_removed: usize,
+    /// Files indexed with undecodable bytes replaced.
+    pub damaged: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Wall time of the run, in seconds.
+    pub elapsed_secs: f64,
+}
+
+impl Summary {
+    /// Files (re)indexed by this run.
+    pub fn indexed(&self) -> usize {
+        self.added + self.updated
+    }
+
+    /// Files and folders skipped, all reasons together.
+    pub fn skipped_total(&self) -> usize {
+        self.skipped.values().sum()
+    }
+}
+
+/// The payload every commit records.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CommitPayload {
+    /// The schema version the index was written with.
+    pub schema_version: u32,
+    /// The corpus folder, as given.
+    pub corpus: String,
+    /// The run that made this commit.
+    pub last_run: Summary,
+}
+
+/// What a worker or the walker reports to the collecting thread.
+enum Outcome {
+    Found,
+    Unchanged,
+    Skipped(Skip),
+    Indexed {
+        dispatch: Box<Dispatch>,
+        updated: bool,
+    },
+    Failed(Error),
+}
+
+/// A file that must be read, and whether the index held it before.
+struct Job {
+    entry: Entry,
+    existed: bool,
+}
+
+/// Indexes the corpus into the index folder and commits.
+pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summary> {
+    let started = Instant::now();
+    let walk = crawl::walk(&options.corpus, &options.crawl)?;
+    let (index, fields) = open_or_create(&options.index_dir, options.rebuild)?;
+    let dir = options.index_dir.as_path();
+    let threads = options.threads.max(1);
+    let memory = (options.memory_mb * 1024 * 1024).max(MIN_MEMORY_PER_THREAD * threads);
+    let writer: IndexWriter = index
+        .writer_with_num_threads(threads, memory)
+        .map_err(|err| Error::index(dir, err))?;
+    let known = if options.rebuild {
+        writer.delete_all_documents().map_err(|err| Error::index(dir, err))?;
+        HashMap::new()
+    } else {
+        known_files(&index, &fields).map_err(|err| Error::index(dir, err))?
+    };
+
+    let mut summary = Summary::default();
+    let (gone, failure) = std::thread::scope(|scope| {
+        let (jobs_tx, jobs_rx) = bounded::<Job>(QUEUE_LEN);
+        let (outcomes_tx, outcomes_rx) = unbounded::<Outcome>();
+        let walker_outcomes = outcomes_tx.clone();
+        let walker = scope.spawn(move || feed(walk, known, &jobs_tx, &walker_outcomes));
+        for _ in 0..threads {
+            let (jobs, outcomes) = (jobs_rx.clone(), outcomes_tx.clone());
+            let (writer, fields) = (&writer, &fields);
+            scope.spawn(move || work(&jobs, &outcomes, writer, fields, options));
+        }
+        drop((jobs_rx, outcomes_tx));
+        let failure = collect(&outcomes_rx, &mut summary, on_event);
+        let gone = walker.join().unwrap_or_default();
+        (gone, failure)
+    });
+    if let Some(err) = failure {
+        return Err(err);
+    }
+    for path in &gone {
+        writer.delete_term(Term::from_field_text(fields.path, path));
+    }
+    summary.deleted = gone.len();
+    on_event(Event::Committing);
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    commit(writer, options, &summary).map_err(|err| Error::index(dir, err))?;
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Opens the index, or creates it when there is none (or, with `rebuild`,
+/// when the one there cannot be used).
+fn open_or_create(dir: &Path, rebuild: bool) -> Result<(Index, Fields)> {
+    match schema::open(dir) {
+        Ok(opened) => return Ok(opened),
+        Err(Error::NoIndex { .. }) => {}
+        Err(Error::SchemaVersion { .. } | Error::Index { .. }) if rebuild => clear_index_dir(dir)?,
+        Err(err) => return Err(err),
+    }
+    fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
+    let (schema, fields) = schema::build();
+    // A run killed before its first commit leaves a meta.json with no
+    // segments; it is replaced.
+    let meta = dir.join("meta.json");
+    if meta.exists() {
+        fs::remove_file(&meta).map_err(|err| Error::io(&meta, err))?;
+    }
+    let index = Index::create_in_dir(dir, schema).map_err(|err| Error::index(dir, err))?;
+    schema::register_analyzers(&index);
+    Ok((index, fields))
+}
+
+/// Removes the files of an unusable index, and nothing else.
+fn clear_index_dir(dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|err| Error::io(dir, err))?;
+    for entry in entries {
+        let path = entry.map_err(|err| Error::io(dir, err))?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let is_index_file = name == "meta.json"
+            || name == ".managed.json"
+            || name.ends_with(".lock")
+            || name.split('.').next().is_some_and(|stem| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+        if is_index_file && path.is_file() {
+            fs::remove_file(&path).map_err(|err| Error::io(&path, err))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every indexed path with its file's modification time and size, read from
+/// fast fields without loading stored documents.
+fn known_files(index: &Index, fields: &Fields) -> tantivy::Result<HashMap<String, (u64, u64)>> {
+    let _ = fields;
+    let searcher = index.reader()?.searcher();
+    let mut known = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let (mtime, size) = (fast.u64("mtime")?, fast.u64("size")?);
+        let Some(paths) = fast.str("path")? else {
+            continue;
+        };
+        let mut by_ord = Vec::with_capacity(paths.num_terms());
+        let mut stream = paths.dictionary().stream()?;
+        while stream.advance() {
+            by_ord.push(String::from_utf8_lossy(stream.key()).into_owned());
+        }
+        for doc in segment.doc_ids_alive() {
+            let Some(ord) = paths.term_ords(doc).next() else {
+                continue;
+            };
+            let Some(path) = usize::try_from(ord).ok().and_then(|ord| by_ord.get(ord)) else {
+                continue;
+            };
+            let stamp = (mtime.first(doc).unwrap_or(0), size.first(doc).unwrap_or(0));
+            known.insert(path.clone(), stamp);
+        }
+    }
+    Ok(known)
+}
+
+/// The walker: queues new and changed files, reports the rest, and returns
+/// the indexed paths it did not meet (their files are gone).
+fn feed(
+    walk: crawl::Walk,
+    mut known: HashMap<String, (u64, u64)>,
+    jobs: &Sender<Job>,
+    outcomes: &Sender<Outcome>,
+) -> Vec<String> {
+    for walked in walk {
+        let _ = outcomes.send(Outcome::Found);
+        let entry = match walked {
+            Ok(entry) => entry,
+            Err(skip) => {
+                let _ = outcomes.send(Outcome::Skipped(skip));
+                continue;
+            }
+        };
+        let job = match known.remove(&entry.rel_path) {
+            Some(stamp) if stamp == (entry.mtime, entry.size) => {
+                let _ = outcomes.send(Outcome::Unchanged);
+                continue;
+            }
+            Some(_) => Job { entry, existed: true },
+            None => Job { entry, existed: false },
+        };
+        if jobs.send(job).is_err() {
+            break;
+        }
+    }
+    let mut gone: Vec<String> = known.into_keys().collect();
+    gone.sort();
+    gone
+}
+
+/// A worker: reads, normalizes and writes queued files.
+fn work(jobs: &Receiver<Job>, outcomes: &Sender<Outcome>, writer: &IndexWriter, fields: &Fields, options: &IndexOptions) {
+    for Job { entry, existed } in jobs {
+        let path_term = Term::from_field_text(fields.path, &entry.rel_path);
+        let outcome = match crawl::read(&entry, &options.crawl) {
+            Err(skip) => {
+                if existed {
+                    writer.delete_term(path_term);
+                }
+                Outcome::Skipped(skip)
+            }
+            Ok(file) => {
+                let dispatch = normalize::normalize(&file, &options.normalize);
+                if existed {
+                    writer.delete_term(path_term);
+                }
+                match writer.add_document(document(&dispatch, fields)) {
+                    Ok(_) => Outcome::Indexed {
+                        dispatch: Box::new(dispatch),
+                        updated: existed,
+                    },
+                    Err(err) => Outcome::Failed(Error::index(&options.index_dir, err)),
+                }
+            }
+        };
+        if outcomes.send(outcome).is_err() {
+            break;
+        }
+    }
+}
+
+/// Tallies outcomes and reports them; returns the first fatal error.
+fn collect(outcomes: &Receiver<Outcome>, summary: &mut Summary, on_event: &mut dyn FnMut(Event<'_>)) -> Option<Error> {
+    let mut failure = None;
+    let (mut found, mut done) = (0, 0);
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Found => {
+                found += 1;
+                if found % 64 != 0 {
+                    continue;
+                }
+            }
+            Outcome::Unchanged => {
+                summary.unchanged += 1;
+                done += 1;
+            }
+            Outcome::Skipped(skip) => {
+                on_event(Event::Skipped(&skip));
+                *summary.skipped.entry(skip.reason.kind().to_string()).or_default() += 1;
+                done += 1;
+            }
+            Outcome::Indexed { dispatch, updated } => {
+                if updated {
+                    summary.updated += 1;
+                } else {
+                    summary.added += 1;
+                }
+                summary.paragraphs_removed += dispatch.removed.len();
+                summary.bytes += dispatch.size;
+                if dispatch.replacements > 0 {
+                    summary.damaged += 1;
+                    on_event(Event::Damaged {
+                        path: &dispatch.path,
+                        encoding: dispatch.encoding,
+                        replacements: dispatch.replacements,
+                    });
+                }
+                done += 1;
+            }
+            Outcome::Failed(err) => {
+                failure.get_or_insert(err);
+            }
+        }
+        on_event(Event::Progress {
+            found,
+            done,
+            bytes: summary.bytes,
+        });
+    }
+    summary.seen = found;
+    failure
+}
+
+/// The tantivy document for a dispatch.
+pub fn document(dispatch: &Dispatch, fields: &Fields) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    doc.add_text(fields.path, &dispatch.path);
+    doc.add_text(fields.title, &dispatch.title);
+    doc.add_text(fields.body, dispatch.body());
+    if let Some(category) = &dispatch.category {
+        doc.add_text(fields.category, category);
+        doc.add_text(fields.category_text, category);
+    }
+    if let Some(dateline) = &dispatch.dateline {
+        doc.add_text(fields.place, &dateline.place);
+        if let Some(agency) = &dateline.agency {
+            doc.add_text(fields.agency, agency);
+        }
+        if let Some(date_text) = &dateline.date_text {
+            doc.add_text(fields.date_text, date_text);
+        }
+    }
+    if let Some(date) = dispatch.date {
+        doc.add_date(fields.date, DateTime::from_timestamp_secs(date.days_since_epoch() * 86_400));
+    }
+    doc.add_u64(fields.fingerprint, dispatch.fingerprint);
+    doc.add_u64(fields.dup_group, dispatch.fingerprint);
+    doc.add_u64(fields.mtime, dispatch.mtime);
+    doc.add_u64(fields.size, dispatch.size);
+    doc.add_u64(fields.paragraphs, dispatch.paragraphs.len() as u64);
+    doc.add_u64(fields.removed, dispatch.removed.len() as u64);
+    doc.add_text(fields.encoding, dispatch.encoding);
+    doc.add_u64(fields.replacements, dispatch.replacements as u64);
+    doc
+}
+
+/// Commits everything written, with the payload, and waits for merges.
+fn commit(mut writer: IndexWriter, options: &IndexOptions, summary: &Summary) -> tantivy::Result<()> {
+    let payload = CommitPayload {
+        schema_version: SCHEMA_VERSION,
+        corpus: options.corpus.display().to_string(),
+        last_run: summary.clone(),
+    };
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());
+    prepared.commit()?;
+    writer.wait_merging_threads()
+}
+
+/// The payload of the index's last commit, if it has one sift can read.
+pub fn last_commit(index: &Index) -> tantivy::Result<Option<CommitPayload>> {
+    let payload = index.load_metas()?.payload;
+    Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
+}

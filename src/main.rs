@@ -1,0 +1,116 @@
+//! The `sift` binary: arguments in, library call, rendered output, exit code.
+//! This is the only place that prints errors or exits.
+
+mod cli;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sift::index::{self, Event};
+use sift::output::{self, Style};
+use sift::{search, stats};
+
+use crate::cli::{Cli, Command, IndexArgs, SearchArgs};
+
+/// grep's exit statuses: 0 found, 1 found nothing, 2 trouble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Found = 0,
+    NothingFound = 1,
+    Trouble = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+fn main() -> ExitCode {
+    match run(cli::parse()) {
+        Ok(status) => status.into(),
+        Err(err) if is_broken_pipe(&err) => Status::Found.into(),
+        Err(err) => {
+            eprintln!("sift: {err:#}");
+            Status::Trouble.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Status> {
+    let stdout = io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = stdout.lock();
+    let status = match cli.command {
+        Command::Index(args) => run_index(&args, &mut out)?,
+        Command::Search(args) => run_search(&args, &mut out, color)?,
+        Command::Show(args) => {
+            let dispatch = search::show(&args.index, &args.path)?;
+            output::dispatch(&mut out, &dispatch, Style { json: args.json, color })?;
+            Status::Found
+        }
+        Command::Stats(args) => {
+            let stats = stats::stats(&args.index)?;
+            output::stats(&mut out, &stats, Style { json: args.json, color })?;
+            Status::Found
+        }
+    };
+    out.flush()?;
+    Ok(status)
+}
+
+fn run_search(args: &SearchArgs, out: &mut dyn Write, color: bool) -> anyhow::Result<Status> {
+    let hits = search::search(&args.options())?;
+    output::hits(out, &hits, Style { json: args.json, color })?;
+    Ok(if hits.total > 0 { Status::Found } else { Status::NothingFound })
+}
+
+fn run_index(args: &IndexArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let options = args.options();
+    let bar = progress_bar(args.quiet);
+    let mut on_event = |event: Event<'_>| match event {
+        Event::Skipped(skip) => bar.suspend(|| eprintln!("sift: {skip}")),
+        Event::Damaged { path, encoding, replacements } => bar.suspend(|| {
+            eprintln!("sift: {path}: {replacements} bytes could not be decoded as {encoding}, replaced and indexed")
+        }),
+        Event::Progress { found, done, bytes } => {
+            bar.set_length(found.max(done) as u64);
+            bar.set_position(done as u64);
+            bar.set_message(output::human_bytes(bytes));
+        }
+        Event::Committing => bar.set_message("committing"),
+    };
+    let summary = index::index(&options, &mut on_event)
+        .with_context(|| format!("indexing {} failed; the index keeps its last commit", options.corpus.display()))?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        writeln!(out, "{}", output::summary_line(&summary))?;
+    }
+    if summary.indexed() + summary.unchanged == 0 && summary.skipped_total() > 0 {
+        eprintln!("sift: {}: no file could be indexed", options.corpus.display());
+        return Ok(Status::Trouble);
+    }
+    Ok(Status::Found)
+}
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise.
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} files  {per_sec}  {msg}  eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,168 @@
+//! Bytes to clean text: encoding detection, line ends, Unicode NFC.
+//!
+//! Owns the choice of encoding for one file and nothing else. The order of
+//! evidence is: a byte-order mark; valid UTF-8; a BOM-less UTF-16 pattern of
+//! NUL bytes; UTF-8 with a few bad bytes (kept as UTF-8, the bad bytes
+//! replaced and counted); else a legacy encoding guessed by `chardetng`
+//! (GB18030, Big5, Windows-1252, …), as web browsers do.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// Text decoded from a file's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text, with `\n` line ends, in NFC, without a BOM.
+    pub text: String,
+    /// The name of the encoding used (`UTF-8`, `UTF-16LE`, `GB18030`, …).
+    pub encoding: &'static str,
+    /// How many U+FFFD replacement characters decoding introduced.
+    pub replacements: usize,
+}
+
+/// Decodes a file's bytes into normalized text.
+pub fn decode(bytes: &[u8]) -> Decoded {
+    let (encoding, body) = detect(bytes);
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    let replacements = if encoding == UTF_8 && std::str::from_utf8(body).is_ok() {
+        0
+    } else {
+        text
+            .matches('\u{FFFD}')
+            .count()
+            .saturating_sub(bytes_count_fffd(body, encoding))
+    };
+    Decoded {
+        text: clean(&text).into_owned(),
+        encoding: encoding.name(),
+        replacements,
+    }
+}
+
+/// Picks the encoding and returns the bytes after any BOM.
+fn detect(bytes: &[u8]) -> (&'static Encoding, &[u8]) {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        return (encoding, &bytes[bom_len..]);
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return (UTF_8, bytes);
+    }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        return (encoding, bytes);
+    }
+    if mostly_utf8(bytes) {
+        return (UTF_8, bytes);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    (detector.guess(None, chardetng::Utf8Detection::Deny), bytes)
+}
+
+/// Recognizes BOM-less UTF-16 by where its NUL bytes fall: ASCII text in
+/// UTF-16LE has a NUL at every odd offset, in UTF-16BE at every even one.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0, 0);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // Mostly-Latin UTF-16 has NULs in well over half the pairs, all on one side.
+    if odd * 2 > pairs && even * 10 < odd {
+        Some(UTF_16LE)
+    } else if even * 2 > pairs && odd * 10 < even {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// True when the bytes are UTF-8 text damaged in a few places: at least one
+/// valid multi-byte sequence, and invalid sequences rare. Such a file is kept
+/// as UTF-8 rather than re-read as a legacy encoding, which would garble
+/// every valid multi-byte character in it.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid_multibyte, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid_multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    valid_multibyte > 0 && invalid * 4 <= valid_multibyte
+}
+
+/// Counts U+FFFD characters that the source itself encodes, so that they are
+/// not reported as decoding damage.
+fn bytes_count_fffd(body: &[u8], encoding: &'static Encoding) -> usize {
+    if encoding == UTF_8 {
+        body.windows(3).filter(|w| w == b"\xEF\xBF\xBD").count()
+    } else {
+        0
+    }
+}
+
+/// Unifies line ends and applies NFC, borrowing when nothing changes.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let text: Cow<'_, str> = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text
+    } else {
+        Cow::Owned(text.nfc().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! decode_tests {
+        ($($name:ident: $bytes:expr => $text:expr, $encoding:expr, $replacements:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let decoded = decode($bytes);
+                assert_eq!(decoded.text, $text);
+                assert_eq!(decoded.encoding, $encoding);
+                assert_eq!(decoded.replacements, $replacements);
+            }
+        )*};
+    }
+
+    decode_tests! {
+        ascii: b"PARIS, Feb. 15" => "PARIS, Feb. 15", "UTF-8", 0;
+        utf8_bom: b"\xEF\xBB\xBFTitle\nBody" => "Title\nBody", "UTF-8", 0;
+        crlf: b"Title\r\nBody\r\n" => "Title\nBody\n", "UTF-8", 0;
+        lone_cr: b"Title\rBody" => "Title\nBody", "UTF-8", 0;
+        utf16le_bom: b"\xFF\xFEH\x00i\x00\n\x00" => "Hi\n", "UTF-16LE", 0;
+        utf16be_bom: b"\xFE\xFF\x00H\x00i" => "Hi", "UTF-16BE", 0;
+        utf16le_no_bom: b"H\x00e\x00l\x00l\x00o\x00" => "Hello", "UTF-16LE", 0;
+        nfc: "Mu\u{308}ller".as_bytes() => "M\u{fc}ller", "UTF-8", 0;
+        damaged_utf8: b"\xE5\x9B\xBD\xE9\x99\x85 \xFF news \xE8\x8B\xB1\xE8\xAF\xAD" => "国际 \u{FFFD} news 英语", "UTF-8", 1;
+        genuine_fffd: "a\u{FFFD}b".as_bytes() => "a\u{FFFD}b", "UTF-8", 0;
+    }
+
+    #[test]
+    fn latin1_pound_sign_is_windows_1252() {
+        let decoded = decode(b"a \xA315.8m signing from Parma");
+        assert_eq!(decoded.text, "a \u{a3}15.8m signing from Parma");
+        assert_eq!(decoded.encoding, "windows-1252");
+        assert_eq!(decoded.replacements, 0);
+    }
+
+    #[test]
+    fn gb18030_is_detected() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("国际英语资讯：中国和法国的外交部长在北京举行会谈，双方讨论了经济合作。");
+        let decoded = decode(&bytes);
+        assert_eq!(decoded.text, "国际英语资讯：中国和法国的外交部长在北京举行会谈，双方讨论了经济合作。");
+        assert_eq!(decoded.encoding, "GBK");
+    }
+}

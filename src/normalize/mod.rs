@@ -1,0 +1,213 @@
+//! Normalization: a [`RawFile`]'s bytes to a [`Dispatch`], by pure functions.
+//!
+//! The steps, each in its own module: [`decode`] (encoding, line ends, NFC),
+//! [`paragraphs`] (title line and paragraphs from either layout),
+//! [`dateline`] (category, title, place, date, agency) and [`dedup`]
+//! (repeated paragraphs). Nothing here touches the file system or the index;
+//! the same input always gives the same `Dispatch`.
+//!
+//! A file that does not look like a dispatch (no dateline, no category) is
+//! still a `Dispatch`: its title is the first non-empty line and its body
+//! the rest.
+
+pub mod dateline;
+pub mod decode;
+pub mod dedup;
+pub mod paragraphs;
+
+use serde::Serialize;
+
+pub use self::dateline::{Date, Dateline};
+use crate::raw_file::RawFile;
+
+/// Settings that change how files normalize.
+#[derive(Debug, Clone, Default)]
+pub struct NormalizeOptions {
+    /// The year of datelines whose path states none.
+    pub year: Option<i32>,
+}
+
+/// A dispatch as sift understands it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dispatch {
+    /// Path relative to the corpus root.
+    pub path: String,
+    /// The title, without category prefix.
+    pub title: String,
+    /// The category prefix of the title line, if any.
+    pub category: Option<String>,
+    /// The dateline of the first paragraph, if any.
+    pub dateline: Option<Dateline>,
+    /// The dateline's date with its year, when a year is known.
+    pub date: Option<Date>,
+    /// The de-duplicated paragraphs, in first-seen order; the dateline stays
+    /// at the head of the first.
+    pub paragraphs: Vec<String>,
+    /// For each paragraph removed as a duplicate: its position among the
+    /// file's paragraphs and the position of the paragraph it repeats.
+    pub removed: Vec<(usize, usize)>,
+    /// The encoding the file was decoded from.
+    pub encoding: &'static str,
+    /// Characters that could not be decoded and were replaced.
+    pub replacements: usize,
+    /// A hash of the normalized title and paragraphs: equal for files that
+    /// normalize to the same text.
+    pub fingerprint: u64,
+    /// The file's modification time, in nanoseconds since the Unix epoch.
+    pub mtime: u64,
+    /// The file's size in bytes.
+    pub size: u64,
+}
+
+/// Normalizes one file.
+pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
+    let decoded = decode::decode(&file.bytes);
+    let (title_line, paragraphs) = paragraphs::split(&decoded.text);
+    let (category, title) = dateline::split_title(&title_line);
+    let dateline = paragraphs.first().and_then(|p| dateline::parse_dateline(p));
+    let year = dateline::year_from_path(&file.rel_path).or(options.year);
+    let date = dateline
+        .as_ref()
+        .and_then(|d| d.month_day)
+        .zip(year)
+        .and_then(|((month, day), year)| Date::new(year, month, day));
+    let deduped = dedup::dedup(paragraphs);
+    let fingerprint = fingerprint(&title_line, &deduped.kept);
+    Dispatch {
+        path: file.rel_path.clone(),
+        title,
+        category,
+        dateline,
+        date,
+        paragraphs: deduped.kept,
+        removed: deduped.removed,
+        encoding: decoded.encoding,
+        replacements: decoded.replacements,
+        fingerprint,
+        mtime: file.mtime,
+        size: file.size,
+    }
+}
+
+/// FNV-1a over the title line and paragraphs: stable across builds and
+/// platforms, unlike `std`'s hasher, since fingerprints are stored.
+fn fingerprint(title_line: &str, paragraphs: &[String]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    for part in std::iter::once(title_line).chain(paragraphs.iter().map(String::as_str)) {
+        for &byte in part.as_bytes().iter().chain(b"\n") {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
+        }
+    }
+    hash
+}
+
+impl Dispatch {
+    /// The body as stored: the kept paragraphs joined by `\n`.
+    pub fn body(&self) -> String {
+        self.paragraphs.join("\n")
+    }
+
+    /// Renders the dispatch back as text, category prefix included, with
+    /// blank lines between paragraphs. Normalizing this text again gives the
+    /// same dispatch.
+    pub fn to_text(&self) -> String {
+        let mut text = match &self.category {
+            Some(category) => format!("{category}:{}", self.title),
+            None => self.title.clone(),
+        };
+        for paragraph in &self.paragraphs {
+            text.push_str("\n\n");
+            text.push_str(paragraph);
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const REFERENCE: &str = include_str!("../../corpus/000_e9f58710e6d47200.txt");
+
+    fn raw(path: &str, text: &str) -> RawFile {
+        RawFile {
+            rel_path: path.to_string(),
+            bytes: text.as_bytes().to_vec(),
+            mtime: 0,
+            size: text.len() as u64,
+        }
+    }
+
+    #[test]
+    fn reference_dispatch() {
+        let d = normalize(&raw("000.txt", REFERENCE), &NormalizeOptions::default());
+        assert_eq!(d.category.as_deref(), Some("国际英语资讯"));
+        assert_eq!(
+            d.title,
+            "France not to accept any foreign meddling in presidential election: FM"
+        );
+        assert_eq!(d.paragraphs.len(), 8);
+        assert_eq!(d.removed.len(), 8);
+        assert_eq!(d.removed[0], (8, 0));
+        let dateline = d.dateline.expect("the reference dispatch has a dateline");
+        assert_eq!(dateline.place, "PARIS");
+        assert_eq!(dateline.agency.as_deref(), Some("Xinhua"));
+        assert_eq!(d.date, None);
+    }
+
+    #[test]
+    fn year_from_path_or_option() {
+        let text = "T\nPARIS, Feb. 15 (Xinhua) -- x";
+        let d = normalize(&raw("2017/02/a.txt", text), &NormalizeOptions::default());
+        assert_eq!(d.date, Date::new(2017, 2, 15));
+        let d = normalize(&raw("a.txt", text), &NormalizeOptions { year: Some(2016) });
+        assert_eq!(d.date, Date::new(2016, 2, 15));
+        let d = normalize(&raw("2017/a.txt", "T\nPARIS, Feb. 30 (Xinhua) -- x"), &NormalizeOptions::default());
+        assert_eq!(d.date, None);
+    }
+
+    #[test]
+    fn not_a_dispatch() {
+        let d = normalize(&raw("notes.txt", "\n\nShopping list\neggs\nmilk"), &NormalizeOptions::default());
+        assert_eq!(d.title, "Shopping list");
+        assert_eq!(d.paragraphs, vec!["eggs milk".to_string()]);
+        assert_eq!(d.dateline, None);
+        assert_eq!(d.category, None);
+    }
+
+    #[test]
+    fn same_text_same_fingerprint() {
+        let options = NormalizeOptions::default();
+        let a = normalize(&raw("a.txt", "T\n\nOne.\n\nTwo."), &options);
+        let b = normalize(&raw("b.txt", "T\r\n\r\nOne.\r\n\r\nTwo.\r\n"), &options);
+        let c = normalize(&raw("c.txt", "T\n\nOne.\n\nThree."), &options);
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_ne!(a.fingerprint, c.fingerprint);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn normalizing_is_idempotent(text in "[a-zA-Z国际英语:：,.() \n\r-]{0,200}") {
+            let options = NormalizeOptions::default();
+            let once = normalize(&raw("a.txt", &text), &options);
+            let twice = normalize(&raw("a.txt", &once.to_text()), &options);
+            prop_assert_eq!(&twice.title, &once.title);
+            prop_assert_eq!(&twice.category, &once.category);
+            prop_assert_eq!(&twice.paragraphs, &once.paragraphs);
+            prop_assert_eq!(&twice.dateline, &once.dateline);
+            prop_assert!(twice.removed.is_empty());
+        }
+
+        #[test]
+        fn no_input_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let file = RawFile { rel_path: "x".into(), bytes, mtime: 0, size: 0 };
+            let _ = normalize(&file, &NormalizeOptions::default());
+        }
+    }
+}

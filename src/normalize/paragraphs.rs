@@ -1,0 +1,107 @@
+//! Text to title line and paragraphs.
+//!
+//! Dispatches come in two layouts, and both must work:
+//! one paragraph per line (the reference dispatch,
+//! `corpus/000_e9f58710e6d47200.txt`), or blocks separated by blank lines
+//! whose lines are wrapped at a fixed width (the BBC files). A block is read
+//! as wrapped when its lines, all but the last, are short enough to be a
+//! wrap; a block of long lines is read as one paragraph per line, which is
+//! what a file that mixes blank lines with one-per-line paragraphs needs.
+//! White space inside a paragraph is collapsed to single spaces.
+
+/// Lines longer than this (in characters) are not line-wrapped text: wire
+/// and e-mail copy wraps at 60 to 80 columns.
+const WRAP_WIDTH: usize = 100;
+
+/// Splits text into its first non-empty line (the title line) and the
+/// paragraphs that follow, in order.
+pub fn split(text: &str) -> (String, Vec<String>) {
+    let mut lines = text.lines();
+    let title = lines
+        .by_ref()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .map(collapse_space)
+        .unwrap_or_default();
+    (title, paragraphs(lines))
+}
+
+/// Groups lines into paragraphs, block by block.
+fn paragraphs<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut block: Vec<&str> = Vec::new();
+    for line in lines {
+        let line = line.trim();
+        if line.is_empty() {
+            flush(&mut block, &mut out);
+        } else {
+            block.push(line);
+        }
+    }
+    flush(&mut block, &mut out);
+    out
+}
+
+/// Turns one blank-line-delimited block into paragraphs.
+fn flush(block: &mut Vec<&str>, out: &mut Vec<String>) {
+    if block.is_empty() {
+        return;
+    }
+    let wrapped = block[..block.len() - 1]
+        .iter()
+        .all(|line| line.chars().count() <= WRAP_WIDTH);
+    if wrapped {
+        out.push(collapse_space(&block.join(" ")));
+    } else {
+        out.extend(block.iter().map(|line| collapse_space(line)));
+    }
+    block.clear();
+}
+
+/// Collapses every run of white space into one space and trims the ends.
+pub fn collapse_space(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn long(n: usize) -> String {
+        format!("{} words in a long one-per-line paragraph {}", "many ".repeat(25), n)
+    }
+
+    macro_rules! split_tests {
+        ($($name:ident: $text:expr => $title:expr, [$($para:expr),* $(,)?];)*) => {$(
+            #[test]
+            fn $name() {
+                let (title, paragraphs) = split(&$text);
+                assert_eq!(title, $title);
+                let expected: Vec<String> = vec![$($para.to_string()),*];
+                assert_eq!(paragraphs, expected);
+            }
+        )*};
+    }
+
+    split_tests! {
+        empty: "" => "", [];
+        title_only: "Just a title" => "Just a title", [];
+        leading_blank_lines: "\n\n  Title  \nBody" => "Title", ["Body"];
+        one_per_line: format!("T\n{}\n{}", long(1), long(2)) => "T", [long(1), long(2)];
+        short_one_per_line_block: "T\nfirst line\nsecond line" => "T", ["first line second line"];
+        wrapped_blocks: "T\n\nThe first paragraph\nwraps here.\n\nThe second\nwraps too.\n"
+            => "T", ["The first paragraph wraps here.", "The second wraps too."];
+        mixed: format!("T\n\n{}\n{}\n\nwrapped\nblock", long(1), long(2))
+            => "T", [long(1), long(2), "wrapped block"];
+        collapses_space: "T\n\n a\t b  \n  c " => "T", ["a b c"];
+        long_last_line_of_wrapped_block: format!("T\n\nshort\n{}", long(3))
+            => "T", [format!("short {}", long(3))];
+    }
+}

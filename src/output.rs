@@ -1,0 +1,204 @@
+//! Rendering: hits, dispatches, statistics and run summaries, for people
+//! (a readable list, bold highlights on a terminal) and for scripts (JSON,
+//! one object per line).
+//!
+//! Everything here writes to a `Write` it is given and returns its I/O
+//! error, so that the caller can tell a closed pipe from a real failure.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::index::Summary;
+use crate::search::{Hit, Hits, Snippet, StoredDispatch};
+use crate::stats::Stats;
+
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// How to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// JSON lines instead of text.
+    pub json: bool,
+    /// Bold highlights (a terminal that wants colour).
+    pub color: bool,
+}
+
+/// Writes a page of hits.
+pub fn hits(out: &mut dyn Write, hits: &Hits, style: Style) -> io::Result<()> {
+    if style.json {
+        for hit in &hits.hits {
+            json_line(out, hit)?;
+        }
+        return Ok(());
+    }
+    for hit in &hits.hits {
+        human_hit(out, hit, style.color)?;
+    }
+    if let (Some(first), Some(last)) = (hits.hits.first(), hits.hits.last()) {
+        writeln!(out, "{}-{} of {} hits", first.rank, last.rank, hits.total)?;
+    }
+    Ok(())
+}
+
+fn human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
+    let (bold, reset) = if color { (BOLD, RESET) } else { ("", "") };
+    writeln!(out, "{}. {bold}{}{reset}  ({:.3})", hit.rank, hit.title, hit.score)?;
+    let date = hit.date.as_deref().or(hit.date_text.as_deref());
+    let facts: Vec<&str> = [Some(hit.path.as_str()), hit.category.as_deref(), hit.place.as_deref(), date, hit.agency.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    writeln!(out, "   {}", facts.join(" · "))?;
+    if !hit.snippet.text.is_empty() {
+        writeln!(out, "   {}", highlighted(&hit.snippet, color))?;
+    }
+    writeln!(out)
+}
+
+/// The snippet's text, with matches in bold when `color` is set.
+pub fn highlighted(snippet: &Snippet, color: bool) -> String {
+    if !color {
+        return snippet.text.clone();
+    }
+    let mut text = String::with_capacity(snippet.text.len() + 8 * snippet.highlights.len());
+    let mut at = 0;
+    for &(start, end) in &snippet.highlights {
+        let (Some(before), Some(matched)) = (snippet.text.get(at..start), snippet.text.get(start..end)) else {
+            continue;
+        };
+        text.push_str(before);
+        text.push_str(BOLD);
+        text.push_str(matched);
+        text.push_str(RESET);
+        at = end;
+    }
+    text.push_str(snippet.text.get(at..).unwrap_or_default());
+    text
+}
+
+/// Writes one stored dispatch, whole.
+pub fn dispatch(out: &mut dyn Write, dispatch: &StoredDispatch, style: Style) -> io::Result<()> {
+    if style.json {
+        return json_line(out, dispatch);
+    }
+    let (bold, reset) = if style.color { (BOLD, RESET) } else { ("", "") };
+    writeln!(out, "{bold}{}{reset}", dispatch.title)?;
+    let field = |name: &str, value: Option<&str>| value.map(|v| format!("{name:<10} {v}\n"));
+    let date = dispatch.date.as_deref().or(dispatch.date_text.as_deref());
+    let fields: String = [
+        field("path", Some(&dispatch.path)),
+        field("category", dispatch.category.as_deref()),
+        field("place", dispatch.place.as_deref()),
+        field("date", date),
+        field("agency", dispatch.agency.as_deref()),
+        field("encoding", Some(&dispatch.encoding)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    write!(out, "{fields}")?;
+    writeln!(
+        out,
+        "{:<10} {} kept, {} removed as duplicates",
+        "paragraphs",
+        dispatch.paragraphs.len(),
+        dispatch.paragraphs_removed
+    )?;
+    if dispatch.replacements > 0 {
+        writeln!(out, "{:<10} {} characters could not be decoded", "damage", dispatch.replacements)?;
+    }
+    for paragraph in &dispatch.paragraphs {
+        writeln!(out, "\n{paragraph}")?;
+    }
+    Ok(())
+}
+
+/// Writes index statistics.
+pub fn stats(out: &mut dyn Write, stats: &Stats, style: Style) -> io::Result<()> {
+    if style.json {
+        return json_line(out, stats);
+    }
+    writeln!(out, "documents           {}", stats.documents)?;
+    writeln!(out, "paragraphs kept     {}", stats.paragraphs_kept)?;
+    writeln!(out, "paragraphs removed  {}", stats.paragraphs_removed)?;
+    writeln!(out, "segments            {}", stats.segments)?;
+    writeln!(out, "index size          {}", human_bytes(stats.index_bytes))?;
+    writeln!(out, "schema version      {}", stats.schema_version)?;
+    if let Some(corpus) = &stats.corpus {
+        writeln!(out, "corpus              {corpus}")?;
+    }
+    if let Some(run) = &stats.last_run {
+        writeln!(out, "last run            {}", summary_line(run))?;
+        for (reason, count) in &run.skipped {
+            writeln!(out, "  skipped {reason:<11} {count}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The one-line summary of an indexing run.
+pub fn summary_line(summary: &Summary) -> String {
+    let secs = summary.elapsed_secs.max(1e-6);
+    format!(
+        "{} files seen, {} indexed ({} new, {} updated), {} unchanged, {} deleted, {} skipped, \
+         {} duplicate paragraphs removed in {:.2}s ({:.0} docs/s, {:.1} MB/s)",
+        summary.seen,
+        summary.indexed(),
+        summary.added,
+        summary.updated,
+        summary.unchanged,
+        summary.deleted,
+        summary.skipped_total(),
+        summary.paragraphs_removed,
+        summary.elapsed_secs,
+        summary.indexed() as f64 / secs,
+        summary.bytes as f64 / 1e6 / secs,
+    )
+}
+
+/// A byte count for people: `1.5 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_in_bold() {
+        let snippet = Snippet {
+            text: "take retaliatory measures now".to_string(),
+            highlights: vec![(5, 16), (17, 25)],
+        };
+        assert_eq!(highlighted(&snippet, false), "take retaliatory measures now");
+        assert_eq!(
+            highlighted(&snippet, true),
+            "take \x1b[1mretaliatory\x1b[0m \x1b[1mmeasures\x1b[0m now"
+        );
+    }
+
+    #[test]
+    fn bytes_for_people() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500_000), "1.5 MB");
+    }
+}

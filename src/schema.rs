@@ -1,0 +1,160 @@
+//! The index schema, defined once; the analyzers it names; opening an index
+//! checked against both.
+//!
+//! Stages never look fields up by name: they take a [`Fields`] handle. Any
+//! change to the fields or their options must bump [`SCHEMA_VERSION`], which
+//! every commit records, so that an index written by another version is
+//! refused with a clear message instead of misread.
+
+use std::path::Path;
+
+use tantivy::Index;
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+
+use crate::analyzer;
+use crate::error::{Error, Result};
+
+/// The version of the schema below; recorded with every commit.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The analyzer for exact-match fields: the whole value, lower-cased.
+pub const KEYWORD: &str = "sift_keyword";
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Path relative to the corpus root: the document's key.
+    pub path: Field,
+    /// The title, searched and boosted.
+    pub title: Field,
+    /// The de-duplicated paragraphs, `\n`-joined.
+    pub body: Field,
+    /// The category prefix, for exact filters.
+    pub category: Field,
+    /// The category analyzed as text, so that part of it can be searched.
+    pub category_text: Field,
+    /// The dateline's place.
+    pub place: Field,
+    /// The dateline's agency.
+    pub agency: Field,
+    /// The dateline's date, when its year is known.
+    pub date: Field,
+    /// The dateline's date as written (`Feb. 15`).
+    pub date_text: Field,
+    /// Hash of the normalized text.
+    pub fingerprint: Field,
+    /// Duplicate-story group.
+    pub dup_group: Field,
+    /// File modification time (ns since the epoch).
+    pub mtime: Field,
+    /// File size in bytes.
+    pub size: Field,
+    /// How many paragraphs were kept.
+    pub paragraphs: Field,
+    /// How many paragraphs were removed as duplicates.
+    pub removed: Field,
+    /// The encoding the file was decoded from.
+    pub encoding: Field,
+    /// How many characters could not be decoded.
+    pub replacements: Field,
+}
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let keyword = TextOptions::default().set_stored().set_fast("raw").set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(KEYWORD)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let number = STORED | FAST;
+    let fields = Fields {
+        path: builder.add_text_field("path", STRING | STORED | FAST),
+        title: builder.add_text_field("title", text.clone()),
+        body: builder.add_text_field("body", text.clone()),
+        category: builder.add_text_field("category", keyword.clone()),
+        category_text: builder.add_text_field(
+            "category_text",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer::NAME)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
+        place: builder.add_text_field("place", keyword.clone()),
+        agency: builder.add_text_field("agency", keyword),
+        date: builder.add_date_field(
+            "date",
+            DateOptions::from(INDEXED | STORED | FAST).set_precision(DateTimePrecision::Seconds),
+        ),
+        date_text: builder.add_text_field("date_text", STORED),
+        fingerprint: builder.add_u64_field("fingerprint", FAST),
+        dup_group: builder.add_u64_field("dup_group", FAST),
+        mtime: builder.add_u64_field("mtime", number.clone()),
+        size: builder.add_u64_field("size", number.clone()),
+        paragraphs: builder.add_u64_field("paragraphs", number.clone()),
+        removed: builder.add_u64_field("removed", number),
+        encoding: builder.add_text_field("encoding", STORED),
+        replacements: builder.add_u64_field("replacements", STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// Opens the index in `dir` for reading or writing: checks that it exists,
+/// was written by this schema version, and registers the analyzers.
+pub fn open(dir: &Path) -> Result<(Index, Fields)> {
+    let missing = || Error::NoIndex {
+        path: dir.to_path_buf(),
+    };
+    if !dir.join("meta.json").is_file() {
+        return Err(missing());
+    }
+    let index = Index::open_in_dir(dir).map_err(|err| Error::index(dir, err))?;
+    let (schema, fields) = build();
+    let metas = index.load_metas().map_err(|err| Error::index(dir, err))?;
+    let version = recorded_version(metas.payload.as_deref());
+    // An index created by a run killed before its first commit holds nothing.
+    if version.is_none() && metas.segments.is_empty() && index.schema() == schema {
+        return Err(missing());
+    }
+    if index.schema() != schema || version != Some(SCHEMA_VERSION) {
+        return Err(Error::SchemaVersion {
+            path: dir.to_path_buf(),
+            found: version.map_or_else(|| "unknown".to_string(), |v| v.to_string()),
+            expected: SCHEMA_VERSION,
+        });
+    }
+    register_analyzers(&index);
+    Ok((index, fields))
+}
+
+/// The schema version the last commit recorded in its payload, if any.
+fn recorded_version(payload: Option<&str>) -> Option<u32> {
+    serde_json::from_str::<serde_json::Value>(payload?)
+        .ok()?
+        .get("schema_version")?
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+}
+
+/// Registers sift's analyzers on an index. Tokenizers are not stored in the
+/// index, so this follows every `Index::open` and `Index::create`.
+pub fn register_analyzers(index: &Index) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(analyzer::NAME, analyzer::analyzer());
+    tokenizers.register(
+        KEYWORD,
+        TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
+}

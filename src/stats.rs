@@ -1,0 +1,74 @@
+//! Index statistics: what the index holds and what its last run did.
+//!
+//! Counts come from fast fields (no stored document is read); the last
+//! run's summary, skips by reason included, comes from the commit payload
+//! that `index` records.
+
+use std::fs;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::index::{self, Summary};
+use crate::schema::{self, SCHEMA_VERSION};
+
+/// What `sift stats` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    /// Documents in the index.
+    pub documents: u64,
+    /// Paragraphs kept, over all documents.
+    pub paragraphs_kept: u64,
+    /// Paragraphs removed as duplicates, over all documents.
+    pub paragraphs_removed: u64,
+    /// Segments in the last commit.
+    pub segments: usize,
+    /// Bytes the index folder takes on disk.
+    pub index_bytes: u64,
+    /// The schema version of the index.
+    pub schema_version: u32,
+    /// The corpus folder the last run indexed.
+    pub corpus: Option<String>,
+    /// What the last run did.
+    pub last_run: Option<Summary>,
+}
+
+/// Computes the statistics of the index in `index_dir`.
+pub fn stats(index_dir: &Path) -> Result<Stats> {
+    let (index, _) = schema::open(index_dir)?;
+    let index_err = |err| Error::index(index_dir, err);
+    let searcher = index.reader().map_err(index_err)?.searcher();
+    let (mut paragraphs_kept, mut paragraphs_removed) = (0, 0);
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let kept = fast.u64("paragraphs").map_err(index_err)?;
+        let removed = fast.u64("removed").map_err(index_err)?;
+        for doc in segment.doc_ids_alive() {
+            paragraphs_kept += kept.first(doc).unwrap_or(0);
+            paragraphs_removed += removed.first(doc).unwrap_or(0);
+        }
+    }
+    let payload = index::last_commit(&index).map_err(index_err)?;
+    Ok(Stats {
+        documents: searcher.num_docs(),
+        paragraphs_kept,
+        paragraphs_removed,
+        segments: searcher.segment_readers().len(),
+        index_bytes: folder_size(index_dir).map_err(|err| Error::io(index_dir, err))?,
+        schema_version: SCHEMA_VERSION,
+        corpus: payload.as_ref().map(|p| p.corpus.clone()),
+        last_run: payload.map(|p| p.last_run),
+    })
+}
+
+fn folder_size(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in fs::read_dir(dir)? {
+        let metadata = entry?.metadata()?;
+        if metadata.is_file() {
+            total += metadata.len();
+        }
+    }
+    Ok(total)
+}
