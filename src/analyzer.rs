@@ -139,7 +139,11 @@ impl SiftTokenStream<'_> {
     fn next_cjk_gram(&mut self) -> bool {
         let chars = self.cjk.len().saturating_sub(1);
         let i = self.cjk_next;
-        let last = if chars == 1 { 1 } else { chars.saturating_sub(1) };
+        let last = if chars == 1 {
+            1
+        } else {
+            chars.saturating_sub(1)
+        };
         if i >= last {
             self.cjk.clear();
             self.cjk_next = 0;
@@ -235,7 +239,11 @@ mod tests {
         let mut stream = analyzer.token_stream(text);
         let mut out = Vec::new();
         while let Some(token) = stream.next() {
-            out.push((token.text.clone(), token.position, token.offset_from..token.offset_to));
+            out.push((
+                token.text.clone(),
+                token.position,
+                token.offset_from..token.offset_to,
+            ));
         }
         out
     }

@@ -117,7 +117,9 @@ impl fmt::Display for SkipReason {
             SkipReason::Binary => write!(f, "binary file, skipped"),
             SkipReason::LinkOutside => write!(f, "symbolic link leads out of the corpus, skipped"),
             SkipReason::LinkToFolder => write!(f, "symbolic link to a folder, not followed"),
-            SkipReason::BrokenLink(err) => write!(f, "broken symbolic link or loop ({err}), skipped"),
+            SkipReason::BrokenLink(err) => {
+                write!(f, "broken symbolic link or loop ({err}), skipped")
+            }
             SkipReason::Vanished => write!(f, "file vanished before it could be read"),
             SkipReason::Unreadable(err) => write!(f, "cannot read: {err}"),
             SkipReason::NotAFile => write!(f, "not a regular file, skipped"),
@@ -180,7 +182,8 @@ impl Iterator for Walk {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(self.walk_error(err))),
             };
-            let hidden = entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".");
+            let hidden =
+                entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".");
             if hidden {
                 if entry.file_type().is_dir() {
                     self.inner.skip_current_dir();
@@ -340,9 +343,17 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     if sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF") {
         return false;
     }
-    let nul_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let nul_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
     let (even, odd) = (nul_at(0), nul_at(1));
-    if (even == 0) != (odd == 0) && (even + odd) * 4 >= sample.len() / 2 {
+    let pairs = sample.len() / 2;
+    if (even == 0) != (odd == 0) && (even + odd) * 2 >= pairs.max(1) {
         return false;
     }
     let controls = sample
@@ -358,10 +369,14 @@ mod tests {
 
     #[test]
     fn text_is_not_binary() {
-        assert!(!is_binary(b"PARIS, Feb. 15 (Xinhua) -- text\n\tindented\x0c"));
+        assert!(!is_binary(
+            b"PARIS, Feb. 15 (Xinhua) -- text\n\tindented\x0c"
+        ));
         assert!(!is_binary("国际英语资讯".as_bytes()));
         assert!(!is_binary(b"\xFF\xFEH\x00i\x00"));
-        assert!(!is_binary(b"H\x00e\x00l\x00l\x00o\x00 \x00w\x00o\x00r\x00l\x00d\x00"));
+        assert!(!is_binary(
+            b"H\x00e\x00l\x00l\x00o\x00 \x00w\x00o\x00r\x00l\x00d\x00"
+        ));
         let mut long = b"a long text ".repeat(100);
         long[500] = 0;
         assert!(!is_binary(&long), "one stray NUL in a long text");
@@ -371,12 +386,17 @@ mod tests {
     fn binary_is_binary() {
         assert!(is_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"));
         assert!(is_binary(b"\x00\x01\x02\x03\x04\x05"));
-        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
         assert!(is_binary(&noise));
     }
 
     #[test]
     fn rel_paths_use_slashes() {
-        assert_eq!(rel_path(Path::new("/c"), Path::new("/c/a/b.txt")), "a/b.txt");
+        assert_eq!(
+            rel_path(Path::new("/c"), Path::new("/c/a/b.txt")),
+            "a/b.txt"
+        );
     }
 }

@@ -161,7 +161,9 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         .writer_with_num_threads(threads, memory)
         .map_err(|err| Error::index(dir, err))?;
     let known = if options.rebuild {
-        writer.delete_all_documents().map_err(|err| Error::index(dir, err))?;
+        writer
+            .delete_all_documents()
+            .map_err(|err| Error::index(dir, err))?;
         HashMap::new()
     } else {
         known_files(&index, &fields).map_err(|err| Error::index(dir, err))?
@@ -224,11 +226,16 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|err| Error::io(dir, err))?;
     for entry in entries {
         let path = entry.map_err(|err| Error::io(dir, err))?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let is_index_file = name == "meta.json"
             || name == ".managed.json"
             || name.ends_with(".lock")
-            || name.split('.').next().is_some_and(|stem| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+            || name.split('.').next().is_some_and(|stem| {
+                stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
+            });
         if is_index_file && path.is_file() {
             fs::remove_file(&path).map_err(|err| Error::io(&path, err))?;
         }
@@ -289,8 +296,14 @@ fn feed(
                 let _ = outcomes.send(Outcome::Unchanged);
                 continue;
             }
-            Some(_) => Job { entry, existed: true },
-            None => Job { entry, existed: false },
+            Some(_) => Job {
+                entry,
+                existed: true,
+            },
+            None => Job {
+                entry,
+                existed: false,
+            },
         };
         if jobs.send(job).is_err() {
             break;
@@ -302,7 +315,13 @@ fn feed(
 }
 
 /// A worker: reads, normalizes and writes queued files.
-fn work(jobs: &Receiver<Job>, outcomes: &Sender<Outcome>, writer: &IndexWriter, fields: &Fields, options: &IndexOptions) {
+fn work(
+    jobs: &Receiver<Job>,
+    outcomes: &Sender<Outcome>,
+    writer: &IndexWriter,
+    fields: &Fields,
+    options: &IndexOptions,
+) {
     for Job { entry, existed } in jobs {
         let path_term = Term::from_field_text(fields.path, &entry.rel_path);
         let outcome = match crawl::read(&entry, &options.crawl) {
@@ -333,7 +352,11 @@ fn work(jobs: &Receiver<Job>, outcomes: &Sender<Outcome>, writer: &IndexWriter, 
 }
 
 /// Tallies outcomes and reports them; returns the first fatal error.
-fn collect(outcomes: &Receiver<Outcome>, summary: &mut Summary, on_event: &mut dyn FnMut(Event<'_>)) -> Option<Error> {
+fn collect(
+    outcomes: &Receiver<Outcome>,
+    summary: &mut Summary,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Option<Error> {
     let mut failure = None;
     let (mut found, mut done) = (0, 0);
     for outcome in outcomes {
@@ -350,7 +373,10 @@ fn collect(outcomes: &Receiver<Outcome>, summary: &mut Summary, on_event: &mut d
             }
             Outcome::Skipped(skip) => {
                 on_event(Event::Skipped(&skip));
-                *summary.skipped.entry(skip.reason.kind().to_string()).or_default() += 1;
+                *summary
+                    .skipped
+                    .entry(skip.reason.kind().to_string())
+                    .or_default() += 1;
                 done += 1;
             }
             Outcome::Indexed { dispatch, updated } => {
@@ -405,7 +431,10 @@ pub fn document(dispatch: &Dispatch, fields: &Fields) -> TantivyDocument {
         }
     }
     if let Some(date) = dispatch.date {
-        doc.add_date(fields.date, DateTime::from_timestamp_secs(date.days_since_epoch() * 86_400));
+        doc.add_date(
+            fields.date,
+            DateTime::from_timestamp_secs(date.days_since_epoch() * 86_400),
+        );
     }
     doc.add_u64(fields.fingerprint, dispatch.fingerprint);
     doc.add_u64(fields.dup_group, dispatch.fingerprint);
@@ -419,7 +448,11 @@ pub fn document(dispatch: &Dispatch, fields: &Fields) -> TantivyDocument {
 }
 
 /// Commits everything written, with the payload, and waits for merges.
-fn commit(mut writer: IndexWriter, options: &IndexOptions, summary: &Summary) -> tantivy::Result<()> {
+fn commit(
+    mut writer: IndexWriter,
+    options: &IndexOptions,
+    summary: &Summary,
+) -> tantivy::Result<()> {
     let payload = CommitPayload {
         schema_version: SCHEMA_VERSION,
         corpus: options.corpus.display().to_string(),

@@ -7,7 +7,6 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sift::index::{self, Event};
 use sift::output::{self, Style};
@@ -49,12 +48,26 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Search(args) => run_search(&args, &mut out, color)?,
         Command::Show(args) => {
             let dispatch = search::show(&args.index, &args.path)?;
-            output::dispatch(&mut out, &dispatch, Style { json: args.json, color })?;
+            output::dispatch(
+                &mut out,
+                &dispatch,
+                Style {
+                    json: args.json,
+                    color,
+                },
+            )?;
             Status::Found
         }
         Command::Stats(args) => {
             let stats = stats::stats(&args.index)?;
-            output::stats(&mut out, &stats, Style { json: args.json, color })?;
+            output::stats(
+                &mut out,
+                &stats,
+                Style {
+                    json: args.json,
+                    color,
+                },
+            )?;
             Status::Found
         }
     };
@@ -64,14 +77,26 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
 
 fn run_search(args: &SearchArgs, out: &mut dyn Write, color: bool) -> anyhow::Result<Status> {
     let hits = search::search(&args.options())?;
-    output::hits(out, &hits, Style { json: args.json, color })?;
-    Ok(if hits.total > 0 { Status::Found } else { Status::NothingFound })
+    output::hits(
+        out,
+        &hits,
+        Style {
+            json: args.json,
+            color,
+        },
+    )?;
+    Ok(if hits.total > 0 {
+        Status::Found
+    } else {
+        Status::NothingFound
+    })
 }
 
 fn run_index(args: &IndexArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let options = args.options();
     let bar = progress_bar(args.quiet);
-    let mut on_event = |event: Event<'_>| match event {
+    let mut on_event = |event: Event<'_>| {
+        match event {
         Event::Skipped(skip) => bar.suspend(|| eprintln!("sift: {skip}")),
         Event::Damaged { path, encoding, replacements } => bar.suspend(|| {
             eprintln!("sift: {path}: {replacements} bytes could not be decoded as {encoding}, replaced and indexed")
@@ -82,15 +107,18 @@ fn run_index(args: &IndexArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             bar.set_message(output::human_bytes(bytes));
         }
         Event::Committing => bar.set_message("committing"),
+    }
     };
-    let summary = index::index(&options, &mut on_event)
-        .with_context(|| format!("indexing {} failed; the index keeps its last commit", options.corpus.display()))?;
+    let summary = index::index(&options, &mut on_event)?;
     bar.finish_and_clear();
     if !args.quiet {
         writeln!(out, "{}", output::summary_line(&summary))?;
     }
     if summary.indexed() + summary.unchanged == 0 && summary.skipped_total() > 0 {
-        eprintln!("sift: {}: no file could be indexed", options.corpus.display());
+        eprintln!(
+            "sift: {}: no file could be indexed",
+            options.corpus.display()
+        );
         return Ok(Status::Trouble);
     }
     Ok(Status::Found)
@@ -102,8 +130,9 @@ fn progress_bar(quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} files  {per_sec}  {msg}  eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files  {per_sec}  {msg}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar

@@ -44,12 +44,22 @@ pub fn hits(out: &mut dyn Write, hits: &Hits, style: Style) -> io::Result<()> {
 
 fn human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
     let (bold, reset) = if color { (BOLD, RESET) } else { ("", "") };
-    writeln!(out, "{}. {bold}{}{reset}  ({:.3})", hit.rank, hit.title, hit.score)?;
+    writeln!(
+        out,
+        "{}. {bold}{}{reset}  ({:.3})",
+        hit.rank, hit.title, hit.score
+    )?;
     let date = hit.date.as_deref().or(hit.date_text.as_deref());
-    let facts: Vec<&str> = [Some(hit.path.as_str()), hit.category.as_deref(), hit.place.as_deref(), date, hit.agency.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let facts: Vec<&str> = [
+        Some(hit.path.as_str()),
+        hit.category.as_deref(),
+        hit.place.as_deref(),
+        date,
+        hit.agency.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     writeln!(out, "   {}", facts.join(" · "))?;
     if !hit.snippet.text.is_empty() {
         writeln!(out, "   {}", highlighted(&hit.snippet, color))?;
@@ -65,7 +75,9 @@ pub fn highlighted(snippet: &Snippet, color: bool) -> String {
     let mut text = String::with_capacity(snippet.text.len() + 8 * snippet.highlights.len());
     let mut at = 0;
     for &(start, end) in &snippet.highlights {
-        let (Some(before), Some(matched)) = (snippet.text.get(at..start), snippet.text.get(start..end)) else {
+        let (Some(before), Some(matched)) =
+            (snippet.text.get(at..start), snippet.text.get(start..end))
+        else {
             continue;
         };
         text.push_str(before);
@@ -107,7 +119,11 @@ pub fn dispatch(out: &mut dyn Write, dispatch: &StoredDispatch, style: Style) ->
         dispatch.paragraphs_removed
     )?;
     if dispatch.replacements > 0 {
-        writeln!(out, "{:<10} {} characters could not be decoded", "damage", dispatch.replacements)?;
+        writeln!(
+            out,
+            "{:<10} {} characters could not be decoded",
+            "damage", dispatch.replacements
+        )?;
     }
     for paragraph in &dispatch.paragraphs {
         writeln!(out, "\n{paragraph}")?;
@@ -124,7 +140,11 @@ pub fn stats(out: &mut dyn Write, stats: &Stats, style: Style) -> io::Result<()>
     writeln!(out, "paragraphs kept     {}", stats.paragraphs_kept)?;
     writeln!(out, "paragraphs removed  {}", stats.paragraphs_removed)?;
     writeln!(out, "segments            {}", stats.segments)?;
-    writeln!(out, "index size          {}", human_bytes(stats.index_bytes))?;
+    writeln!(
+        out,
+        "index size          {}",
+        human_bytes(stats.index_bytes)
+    )?;
     writeln!(out, "schema version      {}", stats.schema_version)?;
     if let Some(corpus) = &stats.corpus {
         writeln!(out, "corpus              {corpus}")?;
@@ -189,7 +209,10 @@ mod tests {
             text: "take retaliatory measures now".to_string(),
             highlights: vec![(5, 16), (17, 25)],
         };
-        assert_eq!(highlighted(&snippet, false), "take retaliatory measures now");
+        assert_eq!(
+            highlighted(&snippet, false),
+            "take retaliatory measures now"
+        );
         assert_eq!(
             highlighted(&snippet, true),
             "take \x1b[1mretaliatory\x1b[0m \x1b[1mmeasures\x1b[0m now"

@@ -71,11 +71,14 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(analyzer::NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    let keyword = TextOptions::default().set_stored().set_fast("raw").set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(KEYWORD)
-            .set_index_option(IndexRecordOption::Basic),
-    );
+    let keyword = TextOptions::default()
+        .set_stored()
+        .set_fast("raw")
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(KEYWORD)
+                .set_index_option(IndexRecordOption::Basic),
+        );
     let number = STORED | FAST;
     let fields = Fields {
         path: builder.add_text_field("path", STRING | STORED | FAST),

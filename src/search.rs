@@ -123,20 +123,28 @@ pub fn search(options: &SearchOptions) -> Result<Hits> {
     let index_err = |err| Error::index(&options.index_dir, err);
     if options.limit == 0 {
         let total = searcher.search(&query, &Count).map_err(index_err)?;
-        return Ok(Hits { total, hits: Vec::new() });
+        return Ok(Hits {
+            total,
+            hits: Vec::new(),
+        });
     }
     let top = TopDocs::with_limit(options.limit)
         .and_offset(options.offset)
         .order_by_score();
     let (top, total) = searcher.search(&query, &(top, Count)).map_err(index_err)?;
-    let mut snippets = SnippetGenerator::create(&searcher, &*query, fields.body).map_err(index_err)?;
+    let mut snippets =
+        SnippetGenerator::create(&searcher, &*query, fields.body).map_err(index_err)?;
     snippets.set_max_num_chars(options.snippet_chars);
     let hits = top
         .into_iter()
         .enumerate()
         .map(|(i, (score, address))| {
             let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
-            let snippet = snippet(&snippets, text(&doc, fields.body).unwrap_or_default(), options.snippet_chars);
+            let snippet = snippet(
+                &snippets,
+                text(&doc, fields.body).unwrap_or_default(),
+                options.snippet_chars,
+            );
             Ok(Hit {
                 rank: options.offset + i + 1,
                 score,
@@ -163,12 +171,15 @@ fn parse(index: &tantivy::Index, fields: &Fields, text: &str, any: bool) -> Resu
     if text.trim().is_empty() {
         return Err(invalid("the query is empty".to_string()));
     }
-    let mut parser = QueryParser::for_index(index, vec![fields.title, fields.body, fields.category_text]);
+    let mut parser =
+        QueryParser::for_index(index, vec![fields.title, fields.body, fields.category_text]);
     parser.set_field_boost(fields.title, TITLE_BOOST);
     if !any {
         parser.set_conjunction_by_default();
     }
-    parser.parse_query(text).map_err(|err| invalid(err.to_string()))
+    parser
+        .parse_query(text)
+        .map_err(|err| invalid(err.to_string()))
 }
 
 /// The snippet of a body: the best fragment, or the body's start when the
@@ -176,10 +187,17 @@ fn parse(index: &tantivy::Index, fields: &Fields, text: &str, any: bool) -> Resu
 fn snippet(generator: &SnippetGenerator, body: &str, max_chars: usize) -> Snippet {
     let found = generator.snippet(body);
     let (text, highlights) = if found.fragment().is_empty() {
-        let end = body.char_indices().nth(max_chars).map_or(body.len(), |(i, _)| i);
+        let end = body
+            .char_indices()
+            .nth(max_chars)
+            .map_or(body.len(), |(i, _)| i);
         (body[..end].to_string(), Vec::new())
     } else {
-        let ranges = found.highlighted().iter().map(|r| (r.start, r.end)).collect();
+        let ranges = found
+            .highlighted()
+            .iter()
+            .map(|r| (r.start, r.end))
+            .collect();
         (found.fragment().to_string(), ranges)
     };
     // Paragraphs are `\n`-joined; one byte for another keeps the ranges valid.
@@ -193,11 +211,16 @@ fn snippet(generator: &SnippetGenerator, body: &str, max_chars: usize) -> Snippe
 pub fn show(index_dir: &Path, path: &str) -> Result<StoredDispatch> {
     let (index, fields) = schema::open(index_dir)?;
     let searcher = searcher(&index, index_dir)?;
-    let query = TermQuery::new(Term::from_field_text(fields.path, path), IndexRecordOption::Basic);
+    let query = TermQuery::new(
+        Term::from_field_text(fields.path, path),
+        IndexRecordOption::Basic,
+    );
     let top = TopDocs::with_limit(1).order_by_score();
     let index_err = |err| Error::index(index_dir, err);
     let found: Vec<(f32, DocAddress)> = searcher.search(&query, &top).map_err(index_err)?;
-    let (_, address) = found.first().ok_or_else(|| Error::NotFound(path.to_string()))?;
+    let (_, address) = found
+        .first()
+        .ok_or_else(|| Error::NotFound(path.to_string()))?;
     let doc: TantivyDocument = searcher.doc(*address).map_err(index_err)?;
     let number = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
     Ok(StoredDispatch {

@@ -192,17 +192,30 @@ pub fn month_number(name: &str) -> Option<u32> {
 }
 
 /// The year a file's path states: a folder `2017`, or a name holding
-/// `2017-02-15`, `2017_02_15` or `20170215`. The last match in the path
-/// wins, since file names are more specific than folders.
+/// `2017-02-15`, `2017_02_15` or `20170215`, not run together with other
+/// digits. The last one in the path wins, since file names are more specific
+/// than folders.
 pub fn year_from_path(path: &str) -> Option<i32> {
-    static YEAR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[-_./]?(?:0[1-9]|1[0-2])[-_./]?(?:0[1-9]|[12][0-9]|3[01]))?(?:[^0-9]|$)")
-            .expect("the year pattern is valid")
-    });
-    YEAR.captures_iter(path)
-        .last()
-        .and_then(|c| c.get(1))
-        .and_then(|m| m.as_str().parse().ok())
+    let bytes = path.as_bytes();
+    let digits = |from: usize, len: usize| {
+        bytes
+            .get(from..from + len)
+            .filter(|run| run.iter().all(u8::is_ascii_digit))
+            .and_then(|run| std::str::from_utf8(run).ok())
+            .and_then(|run| run.parse::<u32>().ok())
+    };
+    let digit_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    (0..bytes.len())
+        .filter(|&i| i == 0 || !digit_at(i - 1))
+        .filter_map(|i| {
+            let year = digits(i, 4).filter(|y| (1900..2100).contains(y))?;
+            let standalone = !digit_at(i + 4);
+            let compact_date = digits(i + 4, 4)
+                .is_some_and(|md| Date::new(year as i32, md / 100, md % 100).is_some())
+                && !digit_at(i + 8);
+            (standalone || compact_date).then_some(year as i32)
+        })
+        .next_back()
 }
 
 #[cfg(test)]
@@ -272,7 +285,14 @@ mod tests {
 
     #[test]
     fn month_spellings() {
-        for (name, n) in [("Jan.", 1), ("Sept.", 9), ("Sep", 9), ("March", 3), ("June", 6), ("Dec.", 12)] {
+        for (name, n) in [
+            ("Jan.", 1),
+            ("Sept.", 9),
+            ("Sep", 9),
+            ("March", 3),
+            ("June", 6),
+            ("Dec.", 12),
+        ] {
             assert_eq!(month_number(name), Some(n), "{name}");
         }
         assert_eq!(month_number("Foo"), None);
@@ -287,16 +307,27 @@ mod tests {
         assert_eq!(year_from_path("000_e9f58710e6d47200.txt"), None);
         assert_eq!(year_from_path("sport/199.txt"), None);
         assert_eq!(year_from_path("12017/x.txt"), None);
+        assert_eq!(
+            year_from_path("2017/02/20170216_beijing_panda.txt"),
+            Some(2017)
+        );
+        assert_eq!(year_from_path("1999/20171301.txt"), Some(1999));
     }
 
     #[test]
     fn dates() {
         assert_eq!(Date::new(2017, 2, 29), None);
-        assert_eq!(Date::new(2016, 2, 29).map(|d| d.to_string()), Some("2016-02-29".into()));
+        assert_eq!(
+            Date::new(2016, 2, 29).map(|d| d.to_string()),
+            Some("2016-02-29".into())
+        );
         assert_eq!(Date::parse("2017-02-15"), Date::new(2017, 2, 15));
         assert_eq!(Date::parse("2017-13-01"), None);
         assert_eq!(Date::new(1970, 1, 1).map(Date::days_since_epoch), Some(0));
-        assert_eq!(Date::new(2017, 2, 15).map(Date::days_since_epoch), Some(17212));
+        assert_eq!(
+            Date::new(2017, 2, 15).map(Date::days_since_epoch),
+            Some(17212)
+        );
     }
 
     proptest! {

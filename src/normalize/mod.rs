@@ -166,13 +166,19 @@ mod tests {
         assert_eq!(d.date, Date::new(2017, 2, 15));
         let d = normalize(&raw("a.txt", text), &NormalizeOptions { year: Some(2016) });
         assert_eq!(d.date, Date::new(2016, 2, 15));
-        let d = normalize(&raw("2017/a.txt", "T\nPARIS, Feb. 30 (Xinhua) -- x"), &NormalizeOptions::default());
+        let d = normalize(
+            &raw("2017/a.txt", "T\nPARIS, Feb. 30 (Xinhua) -- x"),
+            &NormalizeOptions::default(),
+        );
         assert_eq!(d.date, None);
     }
 
     #[test]
     fn not_a_dispatch() {
-        let d = normalize(&raw("notes.txt", "\n\nShopping list\neggs\nmilk"), &NormalizeOptions::default());
+        let d = normalize(
+            &raw("notes.txt", "\n\nShopping list\neggs\nmilk"),
+            &NormalizeOptions::default(),
+        );
         assert_eq!(d.title, "Shopping list");
         assert_eq!(d.paragraphs, vec!["eggs milk".to_string()]);
         assert_eq!(d.dateline, None);

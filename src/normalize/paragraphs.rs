@@ -47,15 +47,23 @@ fn flush(block: &mut Vec<&str>, out: &mut Vec<String>) {
     if block.is_empty() {
         return;
     }
-    let wrapped = block[..block.len() - 1]
-        .iter()
-        .all(|line| line.chars().count() <= WRAP_WIDTH);
+    let inner = &block[..block.len() - 1];
+    let wrapped = inner.iter().all(|line| line.chars().count() <= WRAP_WIDTH)
+        && !inner.iter().all(|line| ends_sentence(line));
     if wrapped {
         out.push(collapse_space(&block.join(" ")));
     } else {
         out.extend(block.iter().map(|line| collapse_space(line)));
     }
     block.clear();
+}
+
+/// True when a line ends as a sentence does. A block whose every line ends
+/// so is one paragraph per line, however short its lines (Chinese copy,
+/// `corpus/007_beijing_gb18030.txt`).
+fn ends_sentence(line: &str) -> bool {
+    line.trim_end_matches(['"', '\'', '”', '’', '」', '』', ')', '）'])
+        .ends_with(['.', '!', '?', '。', '！', '？', '…'])
 }
 
 /// Collapses every run of white space into one space and trims the ends.
@@ -75,7 +83,11 @@ mod tests {
     use super::*;
 
     fn long(n: usize) -> String {
-        format!("{} words in a long one-per-line paragraph {}", "many ".repeat(25), n)
+        format!(
+            "{}words in a long one-per-line paragraph {}",
+            "many ".repeat(25),
+            n
+        )
     }
 
     macro_rules! split_tests {
@@ -101,6 +113,8 @@ mod tests {
         mixed: format!("T\n\n{}\n{}\n\nwrapped\nblock", long(1), long(2))
             => "T", [long(1), long(2), "wrapped block"];
         collapses_space: "T\n\n a\t b  \n  c " => "T", ["a b c"];
+        short_sentences_one_per_line: "T\n主教练说。\n这是第五次。\nShort one." => "T", ["主教练说。", "这是第五次。", "Short one."];
+        quoted_sentence_ends: "T\n\"He left.\"\nShe stayed." => "T", ["\"He left.\"", "She stayed."];
         long_last_line_of_wrapped_block: format!("T\n\nshort\n{}", long(3))
             => "T", [format!("short {}", long(3))];
     }

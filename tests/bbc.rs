@@ -1,0 +1,106 @@
+//! The BBC news set (`../shared/corpora/bbc-news`, 2,225 articles in the
+//! title-line-then-paragraphs layout): it indexes without error, every file
+//! is found by a phrase from its own body, and the one file with an invalid
+//! UTF-8 byte is indexed, not dropped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::TestCorpus;
+
+fn archive() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/bbc-news/bbc-fulltext.tar.gz")
+}
+
+/// Unpacks the set into a temporary corpus; `bbc/README.TXT` is not an
+/// article and is removed.
+fn bbc_corpus() -> TestCorpus {
+    let corpus = TestCorpus::new();
+    let archive = archive();
+    assert!(
+        archive.is_file(),
+        "the BBC set is missing at {}",
+        archive.display()
+    );
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(corpus.root())
+        .arg("--strip-components=1")
+        .status()
+        .expect("tar runs");
+    assert!(status.success());
+    fs::remove_file(corpus.root().join("README.TXT")).expect("README.TXT is in the set");
+    corpus
+}
+
+/// Four consecutive plain words from the middle of the file's body.
+fn phrase_of(text: &str) -> Option<String> {
+    let body = text.split_once('\n')?.1;
+    let words: Vec<&str> = body
+        .split_whitespace()
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    let all: Vec<&str> = body.split_whitespace().collect();
+    let middle = all.len() / 2;
+    // Four words in a row, all plain, at or after the middle of the body.
+    (middle..all.len().saturating_sub(4))
+        .chain(0..middle)
+        .map(|i| &all[i..i + 4])
+        .find(|run| {
+            run.iter()
+                .all(|w| words.contains(w) && !matches!(*w, "AND" | "OR" | "NOT"))
+        })
+        .map(|run| run.join(" "))
+}
+
+#[test]
+fn bbc_news_set_indexes_and_every_file_is_found_by_its_own_phrase() {
+    let corpus = bbc_corpus();
+    let out = corpus.index();
+    assert!(
+        out.stdout.starts_with("2225 files seen, 2225 indexed"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+
+    let index = corpus.home().join("index");
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(corpus.root()).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(corpus.root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let text = String::from_utf8_lossy(&fs::read(entry.path()).unwrap()).into_owned();
+        let phrase = phrase_of(&text).unwrap_or_else(|| panic!("{rel}: no four plain words"));
+        let options = sift::search::SearchOptions {
+            index_dir: index.clone(),
+            query: format!("+\"{phrase}\" +path:\"{rel}\""),
+            limit: 1,
+            offset: 0,
+            any: false,
+            snippet_chars: 50,
+        };
+        let hits = sift::search::search(&options).unwrap_or_else(|err| panic!("{rel}: {err}"));
+        assert_eq!(hits.total, 1, "{rel} is not found by \"{phrase}\"");
+        checked += 1;
+    }
+    assert_eq!(checked, 2225);
+
+    let damaged = corpus.show("sport/199.txt");
+    assert_eq!(damaged["encoding"], "windows-1252");
+    assert!(
+        damaged["paragraphs"]
+            .to_string()
+            .contains("a £15.8m signing from Parma")
+    );
+}

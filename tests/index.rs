@@ -1,0 +1,309 @@
+//! `sift index`, `show` and `stats` on temporary copies of the sample corpus.
+
+use crate::hay;
+use crate::util::TestCorpus;
+
+const REFERENCE: &str = "000_e9f58710e6d47200.txt";
+
+/// Files in the sample corpus.
+const SAMPLE_FILES: u64 = 13;
+
+#[test]
+fn reference_dispatch_keeps_8_of_16_paragraphs() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    let shown = corpus.show(REFERENCE);
+    let paragraphs = shown["paragraphs"].as_array().expect("paragraphs");
+    assert_eq!(paragraphs.len(), 8);
+    assert_eq!(shown["paragraphs_removed"], 8);
+    assert!(
+        paragraphs[0]
+            .as_str()
+            .unwrap()
+            .starts_with("PARIS, Feb. 15 (Xinhua) -- French Foreign Minister")
+    );
+    assert!(
+        paragraphs[7]
+            .as_str()
+            .unwrap()
+            .starts_with("Moscow was accused of hacking")
+    );
+    assert_eq!(shown["category"], "国际英语资讯");
+    assert_eq!(
+        shown["title"],
+        "France not to accept any foreign meddling in presidential election: FM"
+    );
+    assert_eq!(shown["place"], "PARIS");
+    assert_eq!(shown["agency"], "Xinhua");
+    assert_eq!(shown["date_text"], "Feb. 15");
+    assert_eq!(shown["date"], serde_json::Value::Null);
+}
+
+#[test]
+fn summary_line_counts_the_run() {
+    let corpus = TestCorpus::sample();
+    let out = corpus.index();
+    assert!(
+        out.stdout.starts_with("13 files seen, 13 indexed (13 new, 0 updated), 0 unchanged, 0 deleted, 0 skipped, 10 duplicate paragraphs removed in "),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.trim_end().ends_with("MB/s)"), "{}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 1);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn binary_and_empty_files_are_skipped_with_one_warning_each() {
+    let corpus = TestCorpus::sample();
+    corpus
+        .write("image.txt", hay::PNG)
+        .write("empty.txt", "")
+        .write(".hidden.txt", "Hidden\nnot indexed");
+    let out = corpus.index();
+    let mut warnings: Vec<&str> = out.stderr.lines().collect();
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        vec![
+            "sift: .hidden.txt: hidden, skipped",
+            "sift: empty.txt: empty file, skipped",
+            "sift: image.txt: binary file, skipped",
+        ]
+    );
+    let stats = corpus.stats();
+    assert_eq!(stats["documents"], SAMPLE_FILES);
+    let skipped = &stats["last_run"]["skipped"];
+    assert_eq!(
+        (
+            skipped["binary"].as_u64(),
+            skipped["empty"].as_u64(),
+            skipped["hidden"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+}
+
+#[test]
+fn oversized_files_are_skipped() {
+    let corpus = TestCorpus::sample();
+    corpus.write("big.txt", "Big\n".to_string() + &"word ".repeat(300));
+    let out = corpus.run(&["index", "corpus", "--max-size", "1K"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("sift: big.txt: 1504 bytes is over the 1024-byte limit, skipped"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("000_e9f58710e6d47200.txt: 3493 bytes is over"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn reindexing_changes_nothing() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    let first = corpus.stats();
+    let out = corpus.index();
+    assert!(
+        out.stdout
+            .starts_with("13 files seen, 0 indexed (0 new, 0 updated), 13 unchanged, 0 deleted"),
+        "{}",
+        out.stdout
+    );
+    let second = corpus.stats();
+    assert_eq!(second["documents"], first["documents"]);
+    assert_eq!(second["paragraphs_kept"], first["paragraphs_kept"]);
+}
+
+#[test]
+fn changed_and_removed_files_are_updated_and_deleted() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    corpus.remove("009_new_york_reuters.txt");
+    corpus.write("010_reykjavik_glacier.txt", "Glacier report revised\nREYKJAVIK, Aug. 30 (Xinhua) -- The estimate was revised downward by a quarter.");
+    corpus.write("new/012.txt", hay::QUOKKA_TITLE);
+    let out = corpus.index();
+    assert!(
+        out.stdout
+            .starts_with("13 files seen, 2 indexed (1 new, 1 updated), 11 unchanged, 1 deleted"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(corpus.stats()["documents"], SAMPLE_FILES);
+    assert_eq!(
+        corpus.show("010_reykjavik_glacier.txt")["title"],
+        "Glacier report revised"
+    );
+    let missing = corpus.run(&["show", "009_new_york_reuters.txt"]);
+    assert_eq!(missing.code, 2);
+    assert_eq!(
+        missing.stderr,
+        "sift: 009_new_york_reuters.txt: no such document in the index\n"
+    );
+    let hits = corpus.search_json(&["revised"]);
+    assert_eq!(hits.len(), 1);
+}
+
+#[test]
+fn rebuild_indexes_everything_again() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    let out = corpus.run(&["index", "corpus", "--rebuild"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("13 files seen, 13 indexed (13 new, 0 updated), 0 unchanged"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(corpus.stats()["documents"], SAMPLE_FILES);
+}
+
+#[test]
+fn every_layout_and_encoding_of_the_sample_normalizes() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    let cases = [
+        ("001_buenos_aires_wrapped.txt", "UTF-8", 4, "BUENOS AIRES"),
+        ("002_london_crlf.txt", "UTF-8", 4, "LONDON"),
+        ("003_tokyo_bom.txt", "UTF-8", 3, "TOKYO"),
+        ("004_nairobi_repeated.txt", "UTF-8", 4, "NAIROBI"),
+        ("006_geneva_utf16.txt", "UTF-16LE", 2, "GENEVA"),
+        ("008_zurich_windows1252.txt", "windows-1252", 3, "ZURICH"),
+        ("009_new_york_reuters.txt", "UTF-8", 3, "NEW YORK"),
+    ];
+    for (path, encoding, paragraphs, place) in cases {
+        let shown = corpus.show(path);
+        assert_eq!(shown["encoding"], encoding, "{path}");
+        assert_eq!(
+            shown["paragraphs"].as_array().map(Vec::len),
+            Some(paragraphs),
+            "{path}"
+        );
+        assert_eq!(shown["place"], place, "{path}");
+    }
+    let wrapped = corpus.show("001_buenos_aires_wrapped.txt");
+    assert_eq!(
+        wrapped["paragraphs"][1],
+        "The plan foresees new transmission lines linking the southern provinces of Chubut and Santa Cruz to the national grid, the ministry said in a statement."
+    );
+    let crlf = corpus.show("002_london_crlf.txt");
+    assert!(!crlf["paragraphs"][0].as_str().unwrap().contains('\r'));
+    let bom = corpus.show("003_tokyo_bom.txt");
+    assert_eq!(bom["category"], "国际英语资讯");
+    let cp1252 = corpus.show("008_zurich_windows1252.txt");
+    assert!(
+        cp1252["paragraphs"][0]
+            .as_str()
+            .unwrap()
+            .contains("Jürg Müller")
+    );
+    let gb = corpus.show("007_beijing_gb18030.txt");
+    assert_eq!(gb["encoding"], "GBK");
+    assert_eq!(gb["category"], "体育新闻");
+    assert_eq!(gb["title"], "中国女排在世界杯上夺冠");
+    assert_eq!(gb["paragraphs"].as_array().map(Vec::len), Some(3));
+    let note = corpus.show("005_editors_note.txt");
+    assert_eq!(note["title"], "Editor's note on this sample corpus");
+    assert_eq!(note["place"], serde_json::Value::Null);
+    assert_eq!(note["category"], serde_json::Value::Null);
+}
+
+#[test]
+fn year_comes_from_the_path_or_the_flag() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    assert_eq!(
+        corpus.show("2017/02/20170216_beijing_panda.txt")["date"],
+        "2017-02-16"
+    );
+    assert_eq!(corpus.show(REFERENCE)["date"], serde_json::Value::Null);
+    let out = corpus.run(&["index", "corpus", "--rebuild", "--year", "2017"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(corpus.show(REFERENCE)["date"], "2017-02-15");
+}
+
+#[test]
+fn crlf_twin_normalizes_like_its_lf_original() {
+    let corpus = TestCorpus::new();
+    corpus
+        .write("lf.txt", hay::QUOKKA_BODY)
+        .write("crlf.txt", hay::QUOKKA_BODY_CRLF);
+    corpus.index();
+    assert_eq!(
+        corpus.show("lf.txt")["paragraphs"],
+        corpus.show("crlf.txt")["paragraphs"]
+    );
+}
+
+#[test]
+fn missing_corpus_is_an_error() {
+    let corpus = TestCorpus::new();
+    let out = corpus.run(&["index", "nowhere"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "sift: nowhere: corpus folder not found or not a folder\n"
+    );
+}
+
+#[test]
+fn a_corpus_of_nothing_indexable_exits_2() {
+    let corpus = TestCorpus::new();
+    corpus.write("image.txt", hay::PNG);
+    let out = corpus.run(&["index", "corpus"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .ends_with("sift: corpus: no file could be indexed\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_loops_and_links_out_of_the_root_are_reported_not_fatal() {
+    use std::os::unix::fs::symlink;
+    let corpus = TestCorpus::new();
+    corpus.write("a.txt", hay::QUOKKA_TITLE);
+    let outside = corpus.home().join("outside.txt");
+    std::fs::write(&outside, hay::QUOKKA_BODY).unwrap();
+    symlink(&outside, corpus.root().join("out.txt")).unwrap();
+    symlink(corpus.root().join("loop"), corpus.root().join("loop")).unwrap();
+    symlink(corpus.root(), corpus.root().join("self")).unwrap();
+    symlink(corpus.root().join("a.txt"), corpus.root().join("b.txt")).unwrap();
+    let out = corpus.index();
+    let mut warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .map(|l| l.split(" (").next().unwrap_or(l))
+        .collect();
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        vec![
+            "sift: loop: broken symbolic link or loop",
+            "sift: out.txt: symbolic link leads out of the corpus, skipped",
+            "sift: self: symbolic link to a folder, not followed",
+        ]
+    );
+    assert_eq!(corpus.stats()["documents"], 2);
+}
+
+#[test]
+fn search_without_an_index_says_to_run_index() {
+    let corpus = TestCorpus::new();
+    let out = corpus.run(&["search", "anything"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "sift: index: no index here; run `sift index` first\n"
+    );
+}

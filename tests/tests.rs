@@ -1,0 +1,12 @@
+//! The integration tests: the real `sift` binary on real files.
+
+// Helpers: `TestCorpus` and the scrubbed `sift` command.
+mod util;
+// Named inputs: dispatches and byte-literal encodings.
+mod hay;
+// `sift index`: documents, skips, formats, incremental runs.
+mod index;
+// `sift search`: ranking, fields, snippets, JSON, exit codes.
+mod search;
+// The BBC news set from ../shared/corpora, indexed and searched whole.
+mod bbc;
