@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand};
 
 use sift::crawl::CrawlOptions;
 use sift::index::{DEFAULT_MEMORY_MB, IndexOptions};
+use sift::normalize::Date;
 use sift::normalize::NormalizeOptions;
-use sift::search::{DEFAULT_SNIPPET_CHARS, SearchOptions};
+use sift::search::{DEFAULT_SNIPPET_CHARS, Filters, QueryOptions, Request, SortBy};
 
 /// sift: a full-text search indexer for folders of news dispatches.
 #[derive(Debug, Parser)]
@@ -30,6 +31,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print what the index holds and what its last run did.
     Stats(StatsArgs),
+    /// Score ranking quality: nDCG@10, MAP, P@10 and Recall@100.
+    Eval(EvalArgs),
 }
 
 /// Arguments of `sift index`.
@@ -64,25 +67,113 @@ pub struct IndexArgs {
 /// Arguments of `sift search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// The query: words (all must match), "phrases", field:value, +must,
-    /// -mustnot, AND, OR, parentheses.
-    pub query: String,
+    /// The query: words (all must match), "phrases", "phrase"~N, field:value,
+    /// +must, -mustnot, AND, OR, NOT, parentheses, prefix*, word~1, ^boost.
+    #[arg(required_unless_present = "batch")]
+    pub query: Option<String>,
+    /// Run every query of a file (`id<TAB>query` per line) in one process.
+    #[arg(long, value_name = "QUERIES.tsv", conflicts_with = "query")]
+    pub batch: Option<PathBuf>,
+    /// Output of --batch: JSON lines, or a TREC run (`qid Q0 path rank score sift`).
+    #[arg(long, value_enum, default_value_t = BatchFormat::Json, requires = "batch")]
+    pub format: BatchFormat,
     /// The index folder.
     #[arg(long, default_value = "index")]
     pub index: PathBuf,
-    /// At most this many hits (0: count only).
+    #[command(flatten)]
+    pub reading: QueryArgs,
+    /// At most this many hits.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
     /// Hits to pass over first, for paging.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
-    /// Match documents holding any of the words, not all of them.
+    /// Order hits by score, or by date (newest first).
+    #[arg(long, value_enum, default_value_t = Sort::Score)]
+    pub sort: Sort,
+    /// Only dispatches dated on or after this day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub since: Option<Date>,
+    /// Only dispatches dated on or before this day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub until: Option<Date>,
+    /// Only dispatches from this place (case ignored).
     #[arg(long)]
-    pub any: bool,
-    /// Snippet length, in characters.
+    pub place: Option<String>,
+    /// Only dispatches from this agency (case ignored).
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// Only dispatches of this category (case ignored).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Print only the number of matching dispatches.
+    #[arg(long, conflicts_with = "explain")]
+    pub count: bool,
+    /// Also print hit counts per category, place and agency.
+    #[arg(long)]
+    pub facets: bool,
+    /// Show why each hit scored as it did.
+    #[arg(long)]
+    pub explain: bool,
+    /// Snippet length, in characters (0: none).
     #[arg(long, default_value_t = DEFAULT_SNIPPET_CHARS)]
     pub snippet_chars: usize,
     /// One JSON object per hit.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How query text is read; shared by `search` and `eval`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Match dispatches holding any of the words, not all of them.
+    #[arg(long)]
+    pub any: bool,
+    /// Let every word of four letters or more match near misspellings.
+    #[arg(long)]
+    pub fuzzy: bool,
+    /// Read the query as plain words: no operators, fields or quotes.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+/// Output formats of `search --batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BatchFormat {
+    /// One JSON object per hit, with its query id.
+    Json,
+    /// A TREC run file.
+    Trec,
+}
+
+/// Hit orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Sort {
+    /// Best score first.
+    Score,
+    /// Newest first.
+    Date,
+}
+
+/// Arguments of `sift eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Queries, `id<TAB>query` per line.
+    pub queries: PathBuf,
+    /// Relevance judgements in TREC qrels format.
+    pub qrels: PathBuf,
+    /// The index folder.
+    #[arg(long, default_value = "index")]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub reading: QueryArgs,
+    /// Documents retrieved per query.
+    #[arg(long, default_value_t = 1000)]
+    pub depth: usize,
+    /// Also print each query's figures.
+    #[arg(long)]
+    pub per_query: bool,
+    /// Print as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -134,18 +225,57 @@ impl IndexArgs {
     }
 }
 
-impl SearchArgs {
+impl QueryArgs {
     /// The library options these arguments ask for.
-    pub fn options(&self) -> SearchOptions {
-        SearchOptions {
-            index_dir: self.index.clone(),
-            query: self.query.clone(),
-            limit: self.limit,
-            offset: self.offset,
+    pub fn options(&self) -> QueryOptions {
+        QueryOptions {
             any: self.any,
-            snippet_chars: self.snippet_chars,
+            fuzzy: self.fuzzy,
+            plain: self.plain,
         }
     }
+}
+
+impl SearchArgs {
+    /// The request these arguments ask for, for a query.
+    pub fn request(&self, query: &str) -> Request {
+        Request {
+            query: query.to_string(),
+            query_options: self.reading.options(),
+            filters: Filters {
+                place: self.place.clone(),
+                agency: self.agency.clone(),
+                category: self.category.clone(),
+                since: self.since,
+                until: self.until,
+            },
+            limit: if self.count { 0 } else { self.limit },
+            offset: self.offset,
+            sort: match self.sort {
+                Sort::Score => SortBy::Score,
+                Sort::Date => SortBy::Date,
+            },
+            snippet_chars: self.snippet_chars,
+            facets: self.facets,
+            explain: self.explain,
+        }
+    }
+}
+
+impl EvalArgs {
+    /// The request for one query of the evaluation.
+    pub fn request(&self, query: &str) -> Request {
+        Request {
+            query_options: self.reading.options(),
+            limit: self.depth,
+            snippet_chars: 0,
+            ..Request::new(query)
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("{text:?} is not a date: expected YYYY-MM-DD"))
 }
 
 /// Parses `123`, `64K`, `16M`, `1G` (powers of 1024).
@@ -181,6 +311,15 @@ mod tests {
         assert_eq!(parse_size("1g"), Ok(1 << 30));
         assert!(parse_size("12X").is_err());
         assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            parse_date("2017-02-01"),
+            Ok(Date::new(2017, 2, 1).expect("a valid date"))
+        );
+        assert!(parse_date("2017-02-30").is_err());
     }
 
     #[test]

@@ -62,6 +62,16 @@ pub enum Error {
     /// A date given on the command line could not be read.
     #[error("invalid date {0:?}: expected YYYY-MM-DD")]
     Date(String),
+    /// A line of an input file is not in the expected format.
+    #[error("{}:{line}: {reason}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// No document is stored under this path.
     #[error("{0}: no such document in the index")]
     NotFound(String),

@@ -24,7 +24,7 @@ use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 
 use crate::crawl::{self, CrawlOptions, Entry, Skip};
 use crate::error::{Error, Result};
-use crate::normalize::{self, Dispatch, NormalizeOptions};
+use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
 /// The default indexing memory budget, in MiB, shared by all threads.
@@ -125,6 +125,9 @@ impl Summary {
 pub struct CommitPayload {
     /// The schema version the index was written with.
     pub schema_version: u32,
+    /// The normalization rules the documents were made with.
+    #[serde(default)]
+    pub normalize_version: u32,
     /// The corpus folder, as given.
     pub corpus: String,
     /// The run that made this commit.
@@ -166,15 +169,19 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
             .map_err(|err| Error::index(dir, err))?;
         HashMap::new()
     } else {
-        known_files(&index, &fields).map_err(|err| Error::index(dir, err))?
+        known_files(&index).map_err(|err| Error::index(dir, err))?
     };
+    // Files normalized by other rules are re-read even if unchanged.
+    let previous = last_commit(&index).map_err(|err| Error::index(dir, err))?;
+    let trust_stamps = previous.is_none_or(|p| p.normalize_version == NORMALIZE_VERSION);
 
     let mut summary = Summary::default();
     let (gone, failure) = std::thread::scope(|scope| {
         let (jobs_tx, jobs_rx) = bounded::<Job>(QUEUE_LEN);
         let (outcomes_tx, outcomes_rx) = unbounded::<Outcome>();
         let walker_outcomes = outcomes_tx.clone();
-        let walker = scope.spawn(move || feed(walk, known, &jobs_tx, &walker_outcomes));
+        let walker =
+            scope.spawn(move || feed(walk, known, trust_stamps, &jobs_tx, &walker_outcomes));
         for _ in 0..threads {
             let (jobs, outcomes) = (jobs_rx.clone(), outcomes_tx.clone());
             let (writer, fields) = (&writer, &fields);
@@ -245,8 +252,7 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
 
 /// Every indexed path with its file's modification time and size, read from
 /// fast fields without loading stored documents.
-fn known_files(index: &Index, fields: &Fields) -> tantivy::Result<HashMap<String, (u64, u64)>> {
-    let _ = fields;
+fn known_files(index: &Index) -> tantivy::Result<HashMap<String, (u64, u64)>> {
     let searcher = index.reader()?.searcher();
     let mut known = HashMap::new();
     for segment in searcher.segment_readers() {
@@ -275,10 +281,12 @@ fn known_files(index: &Index, fields: &Fields) -> tantivy::Result<HashMap<String
 }
 
 /// The walker: queues new and changed files, reports the rest, and returns
-/// the indexed paths it did not meet (their files are gone).
+/// the indexed paths it did not meet (their files are gone). Without
+/// `trust_stamps`, every known file counts as changed.
 fn feed(
     walk: crawl::Walk,
     mut known: HashMap<String, (u64, u64)>,
+    trust_stamps: bool,
     jobs: &Sender<Job>,
     outcomes: &Sender<Outcome>,
 ) -> Vec<String> {
@@ -292,7 +300,7 @@ fn feed(
             }
         };
         let job = match known.remove(&entry.rel_path) {
-            Some(stamp) if stamp == (entry.mtime, entry.size) => {
+            Some(stamp) if trust_stamps && stamp == (entry.mtime, entry.size) => {
                 let _ = outcomes.send(Outcome::Unchanged);
                 continue;
             }
@@ -455,6 +463,7 @@ fn commit(
 ) -> tantivy::Result<()> {
     let payload = CommitPayload {
         schema_version: SCHEMA_VERSION,
+        normalize_version: NORMALIZE_VERSION,
         corpus: options.corpus.display().to_string(),
         last_run: summary.clone(),
     };

@@ -31,6 +31,7 @@
 pub mod analyzer;
 pub mod crawl;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod normalize;
 pub mod output;

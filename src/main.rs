@@ -3,16 +3,19 @@
 
 mod cli;
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sift::index::{self, Event};
 use sift::output::{self, Style};
-use sift::{search, stats};
+use sift::search::Engine;
+use sift::{eval, stats};
 
-use crate::cli::{Cli, Command, IndexArgs, SearchArgs};
+use crate::cli::{BatchFormat, Cli, Command, EvalArgs, IndexArgs, SearchArgs};
 
 /// grep's exit statuses: 0 found, 1 found nothing, 2 trouble.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +50,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Index(args) => run_index(&args, &mut out)?,
         Command::Search(args) => run_search(&args, &mut out, color)?,
         Command::Show(args) => {
-            let dispatch = search::show(&args.index, &args.path)?;
+            let dispatch = Engine::open(&args.index)?.show(&args.path)?;
             output::dispatch(
                 &mut out,
                 &dispatch,
@@ -58,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             )?;
             Status::Found
         }
+        Command::Eval(args) => run_eval(&args, &mut out, color)?,
         Command::Stats(args) => {
             let stats = stats::stats(&args.index)?;
             output::stats(
@@ -76,20 +80,86 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
 }
 
 fn run_search(args: &SearchArgs, out: &mut dyn Write, color: bool) -> anyhow::Result<Status> {
-    let hits = search::search(&args.options())?;
-    output::hits(
-        out,
-        &hits,
-        Style {
-            json: args.json,
-            color,
-        },
-    )?;
+    let engine = Engine::open(&args.index)?;
+    let style = Style {
+        json: args.json,
+        color,
+    };
+    if let Some(batch) = &args.batch {
+        return run_batch(&engine, args, batch, out);
+    }
+    let query = args.query.as_deref().unwrap_or_default();
+    let hits = engine.search(&args.request(query))?;
+    if args.count {
+        output::count(out, hits.total, style)?;
+        if let Some(facets) = &hits.facets {
+            output::facets(out, facets, hits.total, style)?;
+        }
+    } else {
+        output::hits(out, &hits, style)?;
+    }
     Ok(if hits.total > 0 {
         Status::Found
     } else {
         Status::NothingFound
     })
+}
+
+/// Runs every query of a file; a query that fails is reported and the
+/// batch goes on, ending with status 2.
+fn run_batch(
+    engine: &Engine,
+    args: &SearchArgs,
+    batch: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let queries = eval::read_queries(batch)?;
+    let trec = args.format == BatchFormat::Trec;
+    let (mut found, mut failed) = (false, false);
+    for (id, query) in &queries {
+        match engine.search(&args.request(query)) {
+            Ok(hits) => {
+                found |= hits.total > 0;
+                output::batch_hits(out, id, &hits, trec)?;
+            }
+            Err(err) => {
+                eprintln!("sift: {}: query {id}: {err}", batch.display());
+                failed = true;
+            }
+        }
+    }
+    Ok(match (failed, found) {
+        (true, _) => Status::Trouble,
+        (false, true) => Status::Found,
+        (false, false) => Status::NothingFound,
+    })
+}
+
+fn run_eval(args: &EvalArgs, out: &mut dyn Write, color: bool) -> anyhow::Result<Status> {
+    let engine = Engine::open(&args.index)?;
+    let queries = eval::read_queries(&args.queries)?;
+    let qrels = eval::read_qrels(&args.qrels)?;
+    let mut run = HashMap::new();
+    for (id, query) in &queries {
+        let hits = engine.search(&args.request(query))?;
+        let ranking = hits
+            .hits
+            .into_iter()
+            .map(|hit| (hit.path, f64::from(hit.score)))
+            .collect();
+        run.insert(id.clone(), ranking);
+    }
+    let evaluation = eval::evaluate(&run, &qrels);
+    output::evaluation(
+        out,
+        &evaluation,
+        args.per_query,
+        Style {
+            json: args.json,
+            color,
+        },
+    )?;
+    Ok(Status::Found)
 }
 
 fn run_index(args: &IndexArgs, out: &mut dyn Write) -> anyhow::Result<Status> {

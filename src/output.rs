@@ -9,8 +9,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::eval::Evaluation;
 use crate::index::Summary;
-use crate::search::{Hit, Hits, Snippet, StoredDispatch};
+use crate::search::{Facets, Hit, Hits, Snippet, StoredDispatch};
 use crate::stats::Stats;
 
 const BOLD: &str = "\x1b[1m";
@@ -25,21 +26,149 @@ pub struct Style {
     pub color: bool,
 }
 
-/// Writes a page of hits.
+/// Writes a page of hits, then the facet counts if there are any.
 pub fn hits(out: &mut dyn Write, hits: &Hits, style: Style) -> io::Result<()> {
     if style.json {
         for hit in &hits.hits {
             json_line(out, hit)?;
         }
-        return Ok(());
+    } else {
+        for hit in &hits.hits {
+            human_hit(out, hit, style.color)?;
+        }
+        if let (Some(first), Some(last)) = (hits.hits.first(), hits.hits.last()) {
+            writeln!(out, "{}-{} of {} hits", first.rank, last.rank, hits.total)?;
+        }
     }
-    for hit in &hits.hits {
-        human_hit(out, hit, style.color)?;
+    match &hits.facets {
+        Some(facets) => self::facets(out, facets, hits.total, style),
+        None => Ok(()),
     }
-    if let (Some(first), Some(last)) = (hits.hits.first(), hits.hits.last()) {
-        writeln!(out, "{}-{} of {} hits", first.rank, last.rank, hits.total)?;
+}
+
+/// Writes facet counts: a JSON line, or one line per facet field.
+pub fn facets(out: &mut dyn Write, facets: &Facets, total: usize, style: Style) -> io::Result<()> {
+    if style.json {
+        return json_line(
+            out,
+            &serde_json::json!({ "total": total, "facets": facets }),
+        );
+    }
+    writeln!(out, "facets over {total} hits:")?;
+    for (name, counts) in [
+        ("category", &facets.category),
+        ("place", &facets.place),
+        ("agency", &facets.agency),
+    ] {
+        let shown: Vec<String> = counts
+            .iter()
+            .take(10)
+            .map(|(value, n)| format!("{value} ({n})"))
+            .collect();
+        let more = counts.len().saturating_sub(10);
+        let tail = if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        };
+        let list = if shown.is_empty() {
+            "-".to_string()
+        } else {
+            shown.join(", ")
+        };
+        writeln!(out, "  {name:<9} {list}{tail}")?;
     }
     Ok(())
+}
+
+/// Writes the hits of one query of a batch: JSON lines tagged with the
+/// query id, or TREC run lines (`qid Q0 docid rank score sift`).
+pub fn batch_hits(out: &mut dyn Write, query_id: &str, hits: &Hits, trec: bool) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Tagged<'a> {
+        query_id: &'a str,
+        #[serde(flatten)]
+        hit: &'a Hit,
+    }
+    for hit in &hits.hits {
+        if trec {
+            writeln!(
+                out,
+                "{query_id} Q0 {} {} {} sift",
+                hit.path, hit.rank, hit.score
+            )?;
+        } else {
+            json_line(out, &Tagged { query_id, hit })?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the number of matching documents.
+pub fn count(out: &mut dyn Write, total: usize, style: Style) -> io::Result<()> {
+    if style.json {
+        json_line(out, &serde_json::json!({ "total": total }))
+    } else {
+        writeln!(out, "{total}")
+    }
+}
+
+/// Writes a score explanation as an indented tree.
+fn human_explanation(
+    out: &mut dyn Write,
+    node: &serde_json::Value,
+    depth: usize,
+) -> io::Result<()> {
+    let value = node["value"].as_f64().unwrap_or(0.0);
+    let description = node["description"].as_str().unwrap_or_default();
+    writeln!(
+        out,
+        "   {:indent$}{value:.4} {description}",
+        "",
+        indent = depth * 2
+    )?;
+    for child in node["details"].as_array().into_iter().flatten() {
+        human_explanation(out, child, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Writes evaluation figures.
+pub fn evaluation(
+    out: &mut dyn Write,
+    eval: &Evaluation,
+    per_query: bool,
+    style: Style,
+) -> io::Result<()> {
+    if style.json {
+        if per_query {
+            return json_line(out, eval);
+        }
+        return json_line(
+            out,
+            &serde_json::json!({ "queries": eval.queries, "mean": eval.mean }),
+        );
+    }
+    if per_query {
+        writeln!(
+            out,
+            "{:<10} {:>8} {:>8} {:>8} {:>10}",
+            "query", "nDCG@10", "AP", "P@10", "Recall@100"
+        )?;
+        for (query, m) in &eval.per_query {
+            writeln!(
+                out,
+                "{query:<10} {:>8.4} {:>8.4} {:>8.4} {:>10.4}",
+                m.ndcg_10, m.map, m.p_10, m.recall_100
+            )?;
+        }
+    }
+    let m = &eval.mean;
+    writeln!(out, "queries     {}", eval.queries)?;
+    writeln!(out, "nDCG@10     {:.4}", m.ndcg_10)?;
+    writeln!(out, "MAP         {:.4}", m.map)?;
+    writeln!(out, "P@10        {:.4}", m.p_10)?;
+    writeln!(out, "Recall@100  {:.4}", m.recall_100)
 }
 
 fn human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
@@ -63,6 +192,9 @@ fn human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
     writeln!(out, "   {}", facts.join(" · "))?;
     if !hit.snippet.text.is_empty() {
         writeln!(out, "   {}", highlighted(&hit.snippet, color))?;
+    }
+    if let Some(explanation) = &hit.explanation {
+        human_explanation(out, explanation, 0)?;
     }
     writeln!(out)
 }

@@ -67,7 +67,7 @@ fn bbc_news_set_indexes_and_every_file_is_found_by_its_own_phrase() {
     );
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 
-    let index = corpus.home().join("index");
+    let engine = sift::search::Engine::open(&corpus.home().join("index")).expect("the index opens");
     let mut checked = 0;
     for entry in walkdir::WalkDir::new(corpus.root()).sort_by_file_name() {
         let entry = entry.unwrap();
@@ -82,15 +82,10 @@ fn bbc_news_set_indexes_and_every_file_is_found_by_its_own_phrase() {
             .into_owned();
         let text = String::from_utf8_lossy(&fs::read(entry.path()).unwrap()).into_owned();
         let phrase = phrase_of(&text).unwrap_or_else(|| panic!("{rel}: no four plain words"));
-        let options = sift::search::SearchOptions {
-            index_dir: index.clone(),
-            query: format!("+\"{phrase}\" +path:\"{rel}\""),
-            limit: 1,
-            offset: 0,
-            any: false,
-            snippet_chars: 50,
-        };
-        let hits = sift::search::search(&options).unwrap_or_else(|err| panic!("{rel}: {err}"));
+        let request = sift::search::Request::new(format!("+\"{phrase}\" +path:\"{rel}\""));
+        let hits = engine
+            .search(&request)
+            .unwrap_or_else(|err| panic!("{rel}: {err}"));
         assert_eq!(hits.total, 1, "{rel} is not found by \"{phrase}\"");
         checked += 1;
     }

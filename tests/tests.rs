@@ -8,5 +8,7 @@ mod hay;
 mod index;
 // `sift search`: ranking, fields, snippets, JSON, exit codes.
 mod search;
+// The query language, filters, facets, sorting, batch runs, eval.
+mod query;
 // The BBC news set from ../shared/corpora, indexed and searched whole.
 mod bbc;

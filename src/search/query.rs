@@ -1,0 +1,458 @@
+//! Query text to a tantivy query.
+//!
+//! tantivy's grammar parses the text (words, `"phrases"`, `"phrase"~N`,
+//! `field:value`, `+`/`-`, `AND`/`OR`/`NOT`, parentheses, `^` boosts,
+//! ranges); tantivy's `QueryParser` builds most leaves. This module adds
+//! what that parser lacks: errors that point at the problem, typo-tolerant
+//! words (`hackres~1`, or every word with `--fuzzy`), single-word prefixes
+//! (`elect*`), plain dates on the `date` field (`date:2017-02-15`,
+//! `date:[2017-02-01 TO 2017-02-28]`), and a query of exclusions only
+//! (`-iceland`) meaning "everything but".
+
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, QueryParser,
+    RangeQuery,
+};
+use tantivy::query_grammar::{
+    Delimiter, Occur as UserOccur, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral,
+};
+use tantivy::schema::{Field, Term};
+use tantivy::{DateTime, Index};
+
+use crate::analyzer;
+use crate::error::{Error, Result};
+use crate::normalize::Date;
+use crate::schema::Fields;
+
+/// How much more a match in the title weighs than one in the body.
+pub const TITLE_BOOST: f32 = 2.0;
+
+/// The weight of a typo-tolerant match next to an exact one.
+const FUZZY_WEIGHT: f32 = 0.3;
+
+/// The fields a query may name.
+pub const QUERY_FIELDS: [&str; 7] = [
+    "title", "body", "category", "place", "agency", "date", "path",
+];
+
+/// How query text is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// Words are joined by OR rather than AND.
+    pub any: bool,
+    /// Every word also matches its near misspellings.
+    pub fuzzy: bool,
+    /// The text is plain words: no operators, fields or quotes.
+    pub plain: bool,
+}
+
+/// Builds queries for one index.
+pub struct QueryBuilder {
+    parser: QueryParser,
+    fields: Fields,
+    options: QueryOptions,
+}
+
+impl QueryBuilder {
+    /// A builder for the index's fields.
+    pub fn new(index: &Index, fields: &Fields, options: QueryOptions) -> QueryBuilder {
+        let defaults = vec![fields.title, fields.body, fields.category_text];
+        let mut parser = QueryParser::for_index(index, defaults);
+        parser.set_field_boost(fields.title, TITLE_BOOST);
+        if !options.any {
+            parser.set_conjunction_by_default();
+        }
+        QueryBuilder {
+            parser,
+            fields: fields.clone(),
+            options,
+        }
+    }
+
+    /// Parses query text.
+    pub fn build(&self, text: &str) -> Result<Box<dyn Query>> {
+        let invalid = |reason: String| Error::Query {
+            query: text.to_string(),
+            reason,
+        };
+        let owned;
+        let text_to_parse = if self.options.plain {
+            owned = plain_words(text);
+            owned.as_str()
+        } else {
+            text
+        };
+        if text_to_parse.trim().is_empty() {
+            return Err(invalid("the query is empty".to_string()));
+        }
+        check_balance(text_to_parse).map_err(invalid)?;
+        let ast = tantivy::query_grammar::parse_query(text_to_parse).map_err(|_| {
+            invalid("syntax error (a dangling operator, colon or bracket?)".to_string())
+        })?;
+        check_fields(&ast).map_err(invalid)?;
+        self.ast(ast).map_err(invalid)
+    }
+
+    fn ast(&self, ast: UserInputAst) -> std::result::Result<Box<dyn Query>, String> {
+        match ast {
+            UserInputAst::Clause(clauses) => {
+                let default = if self.options.any {
+                    Occur::Should
+                } else {
+                    Occur::Must
+                };
+                let mut subqueries = Vec::with_capacity(clauses.len() + 1);
+                for (occur, clause) in clauses {
+                    let occur = match occur {
+                        None => default,
+                        Some(UserOccur::Must) => Occur::Must,
+                        Some(UserOccur::Should) => Occur::Should,
+                        Some(UserOccur::MustNot) => Occur::MustNot,
+                    };
+                    subqueries.push((occur, self.ast(clause)?));
+                }
+                if subqueries.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+                    subqueries.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Ok(Box::new(BooleanQuery::new(subqueries)))
+            }
+            UserInputAst::Boost(inner, boost) => {
+                Ok(Box::new(BoostQuery::new(self.ast(*inner)?, boost.0 as f32)))
+            }
+            UserInputAst::Leaf(leaf) => self.leaf(*leaf),
+        }
+    }
+
+    fn leaf(&self, leaf: UserInputLeaf) -> std::result::Result<Box<dyn Query>, String> {
+        match leaf {
+            UserInputLeaf::Literal(literal) if literal.field_name.as_deref() == Some("date") => {
+                let date = parse_date(&literal.phrase)?;
+                Ok(self.date_range(Bound::Included(date), Bound::Included(date)))
+            }
+            UserInputLeaf::Range {
+                field: Some(field),
+                lower,
+                upper,
+            } if field == "date" => {
+                let lower = date_bound(&lower)?;
+                let upper = date_bound(&upper)?;
+                Ok(self.date_range(lower, upper))
+            }
+            UserInputLeaf::Literal(literal) if literal.delimiter == Delimiter::None => {
+                let literal = word_operators(literal);
+                if literal.prefix {
+                    Ok(self.prefix(&literal))
+                } else if self.wants_fuzzy(&literal) {
+                    self.fuzzy(literal)
+                } else {
+                    self.delegate(UserInputLeaf::Literal(literal))
+                }
+            }
+            leaf => self.delegate(leaf),
+        }
+    }
+
+    fn delegate(&self, leaf: UserInputLeaf) -> std::result::Result<Box<dyn Query>, String> {
+        self.parser
+            .build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(leaf)))
+            .map_err(|err| err.to_string())
+    }
+
+    /// The text fields a literal searches, with their boosts.
+    fn text_fields(&self, literal: &UserInputLiteral) -> Vec<(Field, f32)> {
+        let f = &self.fields;
+        match literal.field_name.as_deref() {
+            None => vec![
+                (f.title, TITLE_BOOST),
+                (f.body, 1.0),
+                (f.category_text, 1.0),
+            ],
+            Some("title") => vec![(f.title, 1.0)],
+            Some("body") => vec![(f.body, 1.0)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn wants_fuzzy(&self, literal: &UserInputLiteral) -> bool {
+        let explicit = literal.slop > 0;
+        let by_flag = self.options.fuzzy && literal.phrase.chars().count() >= 4;
+        (explicit || by_flag)
+            && !self.text_fields(literal).is_empty()
+            && single_word(&literal.phrase).is_some()
+    }
+
+    /// `word~N` (N up to 2) or a word under `--fuzzy`: the exact word, plus
+    /// its near misspellings at a lower weight, so exact matches rank first.
+    fn fuzzy(&self, mut literal: UserInputLiteral) -> std::result::Result<Box<dyn Query>, String> {
+        let stem = single_word(&literal.phrase).unwrap_or_default();
+        let distance = if literal.slop > 0 {
+            literal.slop.min(2) as u8
+        } else if stem.chars().count() >= 8 {
+            2
+        } else {
+            1
+        };
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.text_fields(&literal) {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &stem), distance, true);
+            alternatives.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(fuzzy), boost * FUZZY_WEIGHT)),
+            ));
+        }
+        literal.slop = 0;
+        alternatives.push((
+            Occur::Should,
+            self.delegate(UserInputLeaf::Literal(literal))?,
+        ));
+        Ok(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    /// `elect*`: every term starting with the folded (unstemmed) prefix.
+    fn prefix(&self, literal: &UserInputLiteral) -> Box<dyn Query> {
+        let mut folded = String::new();
+        analyzer::fold(literal.phrase.trim_end_matches('*'), &mut folded);
+        let keyword_field = match literal.field_name.as_deref() {
+            Some("category") => Some(self.fields.category),
+            Some("place") => Some(self.fields.place),
+            Some("agency") => Some(self.fields.agency),
+            Some("path") => Some(self.fields.path),
+            _ => None,
+        };
+        let targets = match keyword_field {
+            Some(field) => vec![(field, 1.0)],
+            None => self.text_fields(literal),
+        };
+        if folded.is_empty() || targets.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        let alternatives = targets
+            .into_iter()
+            .map(|(field, boost)| {
+                let query =
+                    FuzzyTermQuery::new_prefix(Term::from_field_text(field, &folded), 0, true);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(alternatives))
+    }
+
+    fn date_range(&self, lower: Bound<Date>, upper: Bound<Date>) -> Box<dyn Query> {
+        date_range(self.fields.date, lower, upper)
+    }
+}
+
+/// The documents dated between two days. Dates are stored at midnight UTC;
+/// an inclusive upper day ends at the next midnight.
+pub fn date_range(field: Field, lower: Bound<Date>, upper: Bound<Date>) -> Box<dyn Query> {
+    let term =
+        |days: i64| Term::from_field_date(field, DateTime::from_timestamp_secs(days * 86_400));
+    let lower = match lower {
+        Bound::Included(d) => Bound::Included(term(d.days_since_epoch())),
+        Bound::Excluded(d) => Bound::Included(term(d.days_since_epoch() + 1)),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    let upper = match upper {
+        Bound::Included(d) => Bound::Excluded(term(d.days_since_epoch() + 1)),
+        Bound::Excluded(d) => Bound::Excluded(term(d.days_since_epoch())),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(lower, upper))
+}
+
+/// tantivy's grammar reads `elect*` and `hackres~1` as plain words with the
+/// operator inside; this moves the operator into the literal's fields.
+fn word_operators(mut literal: UserInputLiteral) -> UserInputLiteral {
+    if let Some(stem) = literal.phrase.strip_suffix('*').filter(|s| !s.is_empty()) {
+        literal.phrase = stem.to_string();
+        literal.prefix = true;
+    } else if let Some((word, Ok(distance))) = literal
+        .phrase
+        .rsplit_once('~')
+        .map(|(word, n)| (word.to_string(), n.parse::<u32>()))
+        && !word.is_empty()
+    {
+        literal.phrase = word;
+        literal.slop = distance;
+    }
+    literal
+}
+
+/// The one analyzed term of a single word, if the text is one word.
+fn single_word(text: &str) -> Option<String> {
+    let mut analyzer = analyzer::analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let first = stream.next()?.text.clone();
+    stream.next().is_none().then_some(first)
+}
+
+fn parse_date(text: &str) -> std::result::Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("{text:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn date_bound(bound: &UserInputBound) -> std::result::Result<Bound<Date>, String> {
+    Ok(match bound {
+        UserInputBound::Inclusive(text) => Bound::Included(parse_date(text)?),
+        UserInputBound::Exclusive(text) => Bound::Excluded(parse_date(text)?),
+        UserInputBound::Unbounded => Bound::Unbounded,
+    })
+}
+
+/// Plain words: every character that could be an operator becomes a space,
+/// and the operator words are lower-cased into ordinary words.
+fn plain_words(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' || c == '’' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned
+        .split_whitespace()
+        .map(|word| match word {
+            "AND" | "OR" | "NOT" | "TO" | "IN" => word.to_ascii_lowercase(),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Finds an unclosed quote or an unmatched parenthesis, by character column.
+fn check_balance(text: &str) -> std::result::Result<(), String> {
+    let mut open_quote = None;
+    let mut parens = Vec::new();
+    let mut escaped = false;
+    for (column, c) in text.chars().enumerate().map(|(i, c)| (i + 1, c)) {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' => {
+                open_quote = if open_quote.is_some() {
+                    None
+                } else {
+                    Some(column)
+                }
+            }
+            '(' if open_quote.is_none() => parens.push(column),
+            ')' if open_quote.is_none() && parens.pop().is_none() => {
+                return Err(format!("unmatched ')' at character {column}"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(column) = open_quote {
+        return Err(format!("unclosed quote at character {column}"));
+    }
+    if let Some(column) = parens.pop() {
+        return Err(format!("unclosed '(' at character {column}"));
+    }
+    Ok(())
+}
+
+/// Rejects field names the index does not have, naming the ones it has.
+fn check_fields(ast: &UserInputAst) -> std::result::Result<(), String> {
+    let field = match ast {
+        UserInputAst::Clause(clauses) => {
+            return clauses.iter().try_for_each(|(_, c)| check_fields(c));
+        }
+        UserInputAst::Boost(inner, _) => return check_fields(inner),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Literal(literal) => literal.field_name.as_deref(),
+            UserInputLeaf::Range { field, .. } | UserInputLeaf::Set { field, .. } => {
+                field.as_deref()
+            }
+            UserInputLeaf::Exists { field } => Some(field.as_str()),
+            _ => None,
+        },
+    };
+    match field {
+        Some(name) if !QUERY_FIELDS.contains(&name) => Err(format!(
+            "unknown field {name:?} (fields: {})",
+            QUERY_FIELDS.join(", ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! balance_tests {
+        ($($name:ident: $text:expr => $expected:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let expected: std::result::Result<(), &str> = $expected;
+                assert_eq!(check_balance($text), expected.map_err(str::to_string));
+            }
+        )*};
+    }
+
+    balance_tests! {
+        balanced: "\"a b\" (c OR d)" => Ok(());
+        unclosed_quote: "a \"b c" => Err("unclosed quote at character 3");
+        unclosed_paren: "(a OR (b)" => Err("unclosed '(' at character 1");
+        unmatched_paren: "a) b" => Err("unmatched ')' at character 2");
+        paren_inside_quotes: "\"a (b\"" => Ok(());
+        escaped_quote: "a \\\" b" => Ok(());
+    }
+
+    #[test]
+    fn plain_words_have_no_operators() {
+        assert_eq!(
+            plain_words("What (TSS) systems: \"time-sharing\" AND OR +x -y title:z"),
+            "What TSS systems time sharing and or x y title z"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_named() -> std::result::Result<(), String> {
+        let ast = tantivy::query_grammar::parse_query("a AND nosuch:b").map_err(|_| "parse")?;
+        let err = check_fields(&ast).expect_err("nosuch is not a field");
+        assert!(
+            err.starts_with("unknown field \"nosuch\" (fields: title, body,"),
+            "{err}"
+        );
+        let ast = tantivy::query_grammar::parse_query("title:a place:b").map_err(|_| "parse")?;
+        check_fields(&ast)
+    }
+
+    #[test]
+    fn operators_inside_words() {
+        let literal = |phrase: &str| UserInputLiteral {
+            field_name: None,
+            phrase: phrase.to_string(),
+            delimiter: Delimiter::None,
+            slop: 0,
+            prefix: false,
+        };
+        let read = |phrase: &str| {
+            let l = word_operators(literal(phrase));
+            (l.phrase, l.slop, l.prefix)
+        };
+        assert_eq!(read("elect*"), ("elect".to_string(), 0, true));
+        assert_eq!(read("hackres~1"), ("hackres".to_string(), 1, false));
+        assert_eq!(read("plain"), ("plain".to_string(), 0, false));
+        assert_eq!(read("*"), ("*".to_string(), 0, false));
+        assert_eq!(read("a~b"), ("a~b".to_string(), 0, false));
+    }
+
+    #[test]
+    fn single_words() {
+        assert_eq!(single_word("Elections"), Some("elect".to_string()));
+        assert_eq!(single_word("two words"), None);
+        assert_eq!(single_word("..."), None);
+    }
+}
