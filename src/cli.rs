@@ -9,7 +9,9 @@ use sift::crawl::CrawlOptions;
 use sift::index::{DEFAULT_MEMORY_MB, IndexOptions};
 use sift::normalize::Date;
 use sift::normalize::NormalizeOptions;
-use sift::search::{DEFAULT_SNIPPET_CHARS, Filters, QueryOptions, Request, SortBy};
+use sift::search::{
+    DEFAULT_SNIPPET_CHARS, Filters, QueryOptions, Request, SortBy, StopWords, TITLE_BOOST,
+};
 
 /// sift: a full-text search indexer for folders of news dispatches.
 #[derive(Debug, Parser)]
@@ -56,6 +58,10 @@ pub struct IndexArgs {
     /// The year of datelines whose path holds no year.
     #[arg(long)]
     pub year: Option<i32>,
+    /// Keep paragraphs that repeat within a file (to measure what removing
+    /// them changes; use with --rebuild).
+    #[arg(long)]
+    pub keep_duplicates: bool,
     /// Forget what is indexed and index the whole corpus again.
     #[arg(long)]
     pub rebuild: bool,
@@ -135,6 +141,23 @@ pub struct QueryArgs {
     /// Read the query as plain words: no operators, fields or quotes.
     #[arg(long)]
     pub plain: bool,
+    /// Stop words dropped from the query's bare words (not from phrases).
+    #[arg(long, value_enum, default_value_t = StopList::Smart)]
+    pub stop_words: StopList,
+    /// How much more a title match weighs than a body match.
+    #[arg(long, default_value_t = TITLE_BOOST)]
+    pub title_boost: f32,
+}
+
+/// Stop-word lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StopList {
+    /// Keep every word.
+    None,
+    /// Lucene's 33 English words.
+    Short,
+    /// The SMART system's 405 English words.
+    Smart,
 }
 
 /// Output formats of `search --batch`.
@@ -220,7 +243,10 @@ impl IndexArgs {
             crawl: CrawlOptions {
                 max_size: self.max_size,
             },
-            normalize: NormalizeOptions { year: self.year },
+            normalize: NormalizeOptions {
+                year: self.year,
+                dedup: !self.keep_duplicates,
+            },
         }
     }
 }
@@ -232,6 +258,12 @@ impl QueryArgs {
             any: self.any,
             fuzzy: self.fuzzy,
             plain: self.plain,
+            stop_words: match self.stop_words {
+                StopList::None => StopWords::None,
+                StopList::Short => StopWords::Short,
+                StopList::Smart => StopWords::Smart,
+            },
+            title_boost: self.title_boost,
         }
     }
 }

@@ -215,7 +215,7 @@ fn explain_shows_the_bm25_terms() {
     let explanation = hits[0]["explanation"].to_string();
     assert!(explanation.contains("idf"), "{explanation}");
     assert!(
-        explanation.contains("Boost x2"),
+        explanation.contains("Boost x1.5"),
         "the title boost shows: {explanation}"
     );
     let score = hits[0]["score"].as_f64().unwrap();
@@ -342,4 +342,21 @@ fn eval_scores_a_run_against_judgements() {
         "{}",
         human.stdout
     );
+}
+
+#[test]
+fn stop_words_are_dropped_from_bare_words_only() {
+    let corpus = dated_sample();
+    // "which" and "about" are stop words: the question ranks by "glacier".
+    assert_eq!(
+        sorted(&corpus, &["which glacier about"]),
+        ["010_reykjavik_glacier.txt", "011_oslo_glacier_mention.txt"]
+    );
+    assert!(sorted(&corpus, &["which glacier about", "--stop-words", "none"]).is_empty());
+    // A query of stop words only keeps them; so does a phrase.
+    assert_eq!(
+        sorted(&corpus, &["\"the country would take\""]),
+        [REFERENCE]
+    );
+    assert!(!sorted(&corpus, &["the"]).is_empty());
 }

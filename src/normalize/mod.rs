@@ -26,10 +26,22 @@ use crate::raw_file::RawFile;
 pub const NORMALIZE_VERSION: u32 = 1;
 
 /// Settings that change how files normalize.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NormalizeOptions {
     /// The year of datelines whose path states none.
     pub year: Option<i32>,
+    /// Remove repeated paragraphs (on by default; off only to measure what
+    /// removing them does).
+    pub dedup: bool,
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions {
+            year: None,
+            dedup: true,
+        }
+    }
 }
 
 /// A dispatch as sift understands it.
@@ -76,7 +88,14 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
         .and_then(|d| d.month_day)
         .zip(year)
         .and_then(|((month, day), year)| Date::new(year, month, day));
-    let deduped = dedup::dedup(paragraphs);
+    let deduped = if options.dedup {
+        dedup::dedup(paragraphs)
+    } else {
+        dedup::Deduped {
+            kept: paragraphs,
+            removed: Vec::new(),
+        }
+    };
     let fingerprint = fingerprint(&title_line, &deduped.kept);
     Dispatch {
         path: file.rel_path.clone(),
@@ -169,7 +188,13 @@ mod tests {
         let text = "T\nPARIS, Feb. 15 (Xinhua) -- x";
         let d = normalize(&raw("2017/02/a.txt", text), &NormalizeOptions::default());
         assert_eq!(d.date, Date::new(2017, 2, 15));
-        let d = normalize(&raw("a.txt", text), &NormalizeOptions { year: Some(2016) });
+        let d = normalize(
+            &raw("a.txt", text),
+            &NormalizeOptions {
+                year: Some(2016),
+                ..NormalizeOptions::default()
+            },
+        );
         assert_eq!(d.date, Date::new(2016, 2, 15));
         let d = normalize(
             &raw("2017/a.txt", "T\nPARIS, Feb. 30 (Xinhua) -- x"),

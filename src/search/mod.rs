@@ -11,6 +11,7 @@
 
 pub mod facets;
 pub mod query;
+pub mod stop_words;
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use tantivy::{
 use self::facets::FacetCollector;
 pub use self::facets::Facets;
 pub use self::query::{QueryBuilder, QueryOptions, TITLE_BOOST};
+pub use self::stop_words::StopWords;
 use crate::error::{Error, Result};
 use crate::normalize::Date;
 use crate::schema::{self, Fields};

@@ -25,9 +25,10 @@ use crate::analyzer;
 use crate::error::{Error, Result};
 use crate::normalize::Date;
 use crate::schema::Fields;
+use crate::search::stop_words::StopWords;
 
 /// How much more a match in the title weighs than one in the body.
-pub const TITLE_BOOST: f32 = 2.0;
+pub const TITLE_BOOST: f32 = 1.5;
 
 /// The weight of a typo-tolerant match next to an exact one.
 const FUZZY_WEIGHT: f32 = 0.3;
@@ -38,7 +39,7 @@ pub const QUERY_FIELDS: [&str; 7] = [
 ];
 
 /// How query text is read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueryOptions {
     /// Words are joined by OR rather than AND.
     pub any: bool,
@@ -46,6 +47,22 @@ pub struct QueryOptions {
     pub fuzzy: bool,
     /// The text is plain words: no operators, fields or quotes.
     pub plain: bool,
+    /// Bare words dropped from the query, unless it holds nothing else.
+    pub stop_words: StopWords,
+    /// How much more a match in the title weighs than one in the body.
+    pub title_boost: f32,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            any: false,
+            fuzzy: false,
+            plain: false,
+            stop_words: StopWords::default(),
+            title_boost: TITLE_BOOST,
+        }
+    }
 }
 
 /// Builds queries for one index.
@@ -60,7 +77,7 @@ impl QueryBuilder {
     pub fn new(index: &Index, fields: &Fields, options: QueryOptions) -> QueryBuilder {
         let defaults = vec![fields.title, fields.body, fields.category_text];
         let mut parser = QueryParser::for_index(index, defaults);
-        parser.set_field_boost(fields.title, TITLE_BOOST);
+        parser.set_field_boost(fields.title, options.title_boost);
         if !options.any {
             parser.set_conjunction_by_default();
         }
@@ -77,12 +94,13 @@ impl QueryBuilder {
             query: text.to_string(),
             reason,
         };
+        let words = inner_apostrophes(text);
         let owned;
         let text_to_parse = if self.options.plain {
-            owned = plain_words(text);
+            owned = plain_words(&words);
             owned.as_str()
         } else {
-            text
+            words.as_str()
         };
         if text_to_parse.trim().is_empty() {
             return Err(invalid("the query is empty".to_string()));
@@ -97,12 +115,18 @@ impl QueryBuilder {
 
     fn ast(&self, ast: UserInputAst) -> std::result::Result<Box<dyn Query>, String> {
         match ast {
-            UserInputAst::Clause(clauses) => {
+            UserInputAst::Clause(mut clauses) => {
                 let default = if self.options.any {
                     Occur::Should
                 } else {
                     Occur::Must
                 };
+                let droppable = |(occur, clause): &(Option<UserOccur>, UserInputAst)| {
+                    *occur != Some(UserOccur::Must) && self.is_stop_word(clause)
+                };
+                if !clauses.iter().all(droppable) {
+                    clauses.retain(|clause| !droppable(clause));
+                }
                 let mut subqueries = Vec::with_capacity(clauses.len() + 1);
                 for (occur, clause) in clauses {
                     let occur = match occur {
@@ -154,6 +178,22 @@ impl QueryBuilder {
         }
     }
 
+    /// True for a bare word on the stop list.
+    fn is_stop_word(&self, ast: &UserInputAst) -> bool {
+        let UserInputAst::Leaf(leaf) = ast else {
+            return false;
+        };
+        let UserInputLeaf::Literal(literal) = leaf.as_ref() else {
+            return false;
+        };
+        if literal.field_name.is_some() || literal.delimiter != Delimiter::None {
+            return false;
+        }
+        let mut folded = String::new();
+        analyzer::fold(&literal.phrase, &mut folded);
+        self.options.stop_words.contains(&folded)
+    }
+
     fn delegate(&self, leaf: UserInputLeaf) -> std::result::Result<Box<dyn Query>, String> {
         self.parser
             .build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(leaf)))
@@ -165,7 +205,7 @@ impl QueryBuilder {
         let f = &self.fields;
         match literal.field_name.as_deref() {
             None => vec![
-                (f.title, TITLE_BOOST),
+                (f.title, self.options.title_boost),
                 (f.body, 1.0),
                 (f.category_text, 1.0),
             ],
@@ -303,13 +343,34 @@ fn date_bound(bound: &UserInputBound) -> std::result::Result<Bound<Date>, String
     })
 }
 
+/// tantivy's grammar reads `'` as a quote, so `don't` would open a quoted
+/// phrase; an apostrophe between letters becomes `’`, which the analyzer
+/// folds back to `'`.
+fn inner_apostrophes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between_letters = i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+            if c == '\'' && between_letters {
+                '’'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Plain words: every character that could be an operator becomes a space,
 /// and the operator words are lower-cased into ordinary words.
 fn plain_words(text: &str) -> String {
     let cleaned: String = text
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() || c == '\'' || c == '’' {
+            if c.is_alphanumeric() || c == '’' {
                 c
             } else {
                 ' '
@@ -407,6 +468,12 @@ mod tests {
         unmatched_paren: "a) b" => Err("unmatched ')' at character 2");
         paren_inside_quotes: "\"a (b\"" => Ok(());
         escaped_quote: "a \\\" b" => Ok(());
+    }
+
+    #[test]
+    fn apostrophes_inside_words_are_not_quotes() {
+        assert_eq!(inner_apostrophes("I'm 'here' don't"), "I’m 'here' don’t");
+        assert_eq!(plain_words(&inner_apostrophes("I'm 'here'")), "I’m here");
     }
 
     #[test]
