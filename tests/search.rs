@@ -134,6 +134,14 @@ fn query_language() {
     assert_eq!(search("agency:reuters"), ["008_zurich_windows1252.txt"]);
     assert_eq!(search("title:glacier"), ["010_reykjavik_glacier.txt"]);
     assert_eq!(search("glacier -iceland"), ["011_oslo_glacier_mention.txt"]);
+    assert_eq!(
+        search("glacier NOT iceland"),
+        ["011_oslo_glacier_mention.txt"]
+    );
+    assert_eq!(
+        search("glacier AND NOT iceland"),
+        ["011_oslo_glacier_mention.txt"]
+    );
     assert_eq!(search("+glacier +norway"), ["011_oslo_glacier_mention.txt"]);
     assert_eq!(
         search("panda OR malaria"),

@@ -12,8 +12,8 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, QueryParser,
-    RangeQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query,
+    QueryParser, RangeQuery,
 };
 use tantivy::query_grammar::{
     Delimiter, Occur as UserOccur, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral,
@@ -138,7 +138,9 @@ impl QueryBuilder {
                     subqueries.push((occur, self.ast(clause)?));
                 }
                 if subqueries.iter().all(|(occur, _)| *occur == Occur::MustNot) {
-                    subqueries.push((Occur::Must, Box::new(AllQuery)));
+                    // Everything, scoring nothing, so exclusions alone still match.
+                    let everything = ConstScoreQuery::new(Box::new(AllQuery), 0.0);
+                    subqueries.push((Occur::Must, Box::new(everything)));
                 }
                 Ok(Box::new(BooleanQuery::new(subqueries)))
             }
