@@ -343,23 +343,21 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     if sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF") {
         return false;
     }
-    let nul_at = |parity: usize| {
-        sample
-            .iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count()
-    };
-    let (even, odd) = (nul_at(0), nul_at(1));
+    let (mut even, mut odd, mut controls) = (0, 0, 0);
+    for (i, &b) in sample.iter().enumerate() {
+        if b == 0 {
+            if i % 2 == 0 {
+                even += 1;
+            } else {
+                odd += 1;
+            }
+        }
+        controls += usize::from(matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F));
+    }
     let pairs = sample.len() / 2;
     if (even == 0) != (odd == 0) && (even + odd) * 2 >= pairs.max(1) {
         return false;
     }
-    let controls = sample
-        .iter()
-        .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
-        .count();
     controls * 100 > sample.len()
 }
 

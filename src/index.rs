@@ -139,11 +139,19 @@ enum Outcome {
     Found,
     Unchanged,
     Skipped(Skip),
-    Indexed {
-        dispatch: Box<Dispatch>,
-        updated: bool,
-    },
+    Indexed(Indexed),
     Failed(Error),
+}
+
+/// What the collecting thread needs to know of an indexed file: not its
+/// text, so that outcomes waiting in the queue stay small.
+struct Indexed {
+    path: String,
+    updated: bool,
+    removed: usize,
+    size: u64,
+    encoding: &'static str,
+    replacements: usize,
 }
 
 /// A file that must be read, and whether the index held it before.
@@ -345,10 +353,14 @@ fn work(
                     writer.delete_term(path_term);
                 }
                 match writer.add_document(document(&dispatch, fields)) {
-                    Ok(_) => Outcome::Indexed {
-                        dispatch: Box::new(dispatch),
+                    Ok(_) => Outcome::Indexed(Indexed {
                         updated: existed,
-                    },
+                        removed: dispatch.removed.len(),
+                        size: dispatch.size,
+                        encoding: dispatch.encoding,
+                        replacements: dispatch.replacements,
+                        path: dispatch.path,
+                    }),
                     Err(err) => Outcome::Failed(Error::index(&options.index_dir, err)),
                 }
             }
@@ -387,20 +399,20 @@ fn collect(
                     .or_default() += 1;
                 done += 1;
             }
-            Outcome::Indexed { dispatch, updated } => {
-                if updated {
+            Outcome::Indexed(indexed) => {
+                if indexed.updated {
                     summary.updated += 1;
                 } else {
                     summary.added += 1;
                 }
-                summary.paragraphs_removed += dispatch.removed.len();
-                summary.bytes += dispatch.size;
-                if dispatch.replacements > 0 {
+                summary.paragraphs_removed += indexed.removed;
+                summary.bytes += indexed.size;
+                if indexed.replacements > 0 {
                     summary.damaged += 1;
                     on_event(Event::Damaged {
-                        path: &dispatch.path,
-                        encoding: dispatch.encoding,
-                        replacements: dispatch.replacements,
+                        path: &indexed.path,
+                        encoding: indexed.encoding,
+                        replacements: indexed.replacements,
                     });
                 }
                 done += 1;

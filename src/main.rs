@@ -174,7 +174,8 @@ fn run_index(args: &IndexArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         Event::Progress { found, done, bytes } => {
             bar.set_length(found.max(done) as u64);
             bar.set_position(done as u64);
-            bar.set_message(output::human_bytes(bytes));
+            let secs = bar.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!("{}, {:.1} MB/s", output::human_bytes(bytes), bytes as f64 / 1e6 / secs));
         }
         Event::Committing => bar.set_message("committing"),
     }

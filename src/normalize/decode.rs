@@ -13,9 +13,10 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// Text decoded from a file's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
-    /// The text, with `\n` line ends, in NFC, without a BOM.
-    pub text: String,
+pub struct Decoded<'a> {
+    /// The text, with `\n` line ends, in NFC, without a BOM; borrowed from
+    /// the bytes when they were already clean UTF-8.
+    pub text: Cow<'a, str>,
     /// The name of the encoding used (`UTF-8`, `UTF-16LE`, `GB18030`, …).
     pub encoding: &'static str,
     /// How many U+FFFD replacement characters decoding introduced.
@@ -23,8 +24,17 @@ pub struct Decoded {
 }
 
 /// Decodes a file's bytes into normalized text.
-pub fn decode(bytes: &[u8]) -> Decoded {
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let (encoding, body) = detect(bytes);
+    if encoding == UTF_8 {
+        if let Ok(text) = std::str::from_utf8(body) {
+            return Decoded {
+                text: clean(text),
+                encoding: UTF_8.name(),
+                replacements: 0,
+            };
+        }
+    }
     let (text, _) = encoding.decode_without_bom_handling(body);
     let replacements = if encoding == UTF_8 && std::str::from_utf8(body).is_ok() {
         0
@@ -34,7 +44,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             .saturating_sub(bytes_count_fffd(body, encoding))
     };
     Decoded {
-        text: clean(&text).into_owned(),
+        text: Cow::Owned(clean(&text).into_owned()),
         encoding: encoding.name(),
         replacements,
     }

@@ -6,7 +6,9 @@
 //! space, punctuation, quotes of any style) folded to one space. The first
 //! occurrence wins and order is kept.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 /// The outcome of de-duplicating one dispatch's paragraphs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,7 +22,7 @@ pub struct Deduped {
 
 /// Removes paragraphs whose [`key`] was already seen, keeping order.
 pub fn dedup(paragraphs: Vec<String>) -> Deduped {
-    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let mut first_seen: FxHashMap<String, usize> = FxHashMap::default();
     let mut out = Deduped::default();
     for (position, paragraph) in paragraphs.into_iter().enumerate() {
         let key = key(&paragraph);
@@ -45,6 +47,10 @@ pub fn dedup(paragraphs: Vec<String>) -> Deduped {
 /// single spaces.
 pub fn key(paragraph: &str) -> String {
     let mut out = String::with_capacity(paragraph.len());
+    if paragraph.is_ascii() {
+        ascii_key(paragraph.as_bytes(), &mut out);
+        return out;
+    }
     let mut gap = false;
     for c in paragraph.chars() {
         if c.is_alphanumeric() {
@@ -58,6 +64,22 @@ pub fn key(paragraph: &str) -> String {
         }
     }
     out
+}
+
+/// [`key`] for ASCII text, byte by byte.
+fn ascii_key(bytes: &[u8], out: &mut String) {
+    let mut gap = false;
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(char::from(b.to_ascii_lowercase()));
+        } else {
+            gap = true;
+        }
+    }
 }
 
 /// True when no two paragraphs share a key: what [`dedup`] guarantees.

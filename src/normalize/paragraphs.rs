@@ -68,6 +68,16 @@ fn ends_sentence(line: &str) -> bool {
 
 /// Collapses every run of white space into one space and trims the ends.
 pub fn collapse_space(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let clean = bytes.is_ascii()
+        && !bytes.first().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+        && !bytes
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '));
+    if clean {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
