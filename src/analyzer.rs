@@ -39,8 +39,9 @@ thread_local! {
 /// Words (and stems) up to this many bytes are cached.
 const CACHED_LEN: usize = 22;
 
-/// Slots of the per-thread stem cache: 64 bytes each, 4 MiB in all.
-const CACHE_SLOTS: usize = 1 << 16;
+/// Slots of the per-thread stem cache: 64 bytes each, 1 MiB in all, so that
+/// it stays in a core's L2 cache (measured faster than 4 and 8 MiB).
+const CACHE_SLOTS: usize = 1 << 14;
 
 /// One cached word and its stem, stored inline so that a lookup reads one
 /// cache line and compares fixed-size arrays (no pointer chasing, no
@@ -254,8 +255,10 @@ fn word_end(text: &str, start: usize) -> usize {
     let bytes = text.as_bytes();
     let mut end = start;
     while let Some(&b) = bytes.get(end) {
-        let inner_apostrophe = b == b'\'' && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
-        let apostrophe_before_non_ascii = b == b'\'' && bytes.get(end + 1).is_some_and(|&n| n >= 0x80);
+        let inner_apostrophe =
+            b == b'\'' && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
+        let apostrophe_before_non_ascii =
+            b == b'\'' && bytes.get(end + 1).is_some_and(|&n| n >= 0x80);
         if b.is_ascii_alphanumeric() || inner_apostrophe {
             end += 1;
         } else if b >= 0x80 || apostrophe_before_non_ascii {
@@ -382,7 +385,14 @@ mod tests {
     fn cached_stems_equal_uncached_ones() {
         let stemmer = Stemmer::create(Algorithm::English);
         let mut cache = StemCache::new();
-        let words = ["measures", "retaliatory", "elections", "a", "internationalization", "x".repeat(30).leak()];
+        let words = [
+            "measures",
+            "retaliatory",
+            "elections",
+            "a",
+            "internationalization",
+            "x".repeat(30).leak(),
+        ];
         for round in 0..2 {
             for word in words {
                 let mut out = String::new();

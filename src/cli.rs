@@ -83,6 +83,10 @@ pub struct SearchArgs {
     /// Output of --batch: JSON lines, or a TREC run (`qid Q0 path rank score sift`).
     #[arg(long, value_enum, default_value_t = BatchFormat::Json, requires = "batch")]
     pub format: BatchFormat,
+    /// With --batch: print each query's search time to stderr
+    /// (`sift: timing ID MICROSECONDS`), for benchmarks.
+    #[arg(long, requires = "batch")]
+    pub timings: bool,
     /// The index folder.
     #[arg(long, default_value = "index")]
     pub index: PathBuf,

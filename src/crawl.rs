@@ -268,6 +268,11 @@ impl Walk {
 /// `path` relative to `root`, `/`-separated.
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The common case: UTF-8, and `/` is already the separator.
+    #[cfg(unix)]
+    if let Some(text) = rel.to_str().filter(|t| !t.is_empty()) {
+        return text.to_string();
+    }
     let parts: Vec<_> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy())

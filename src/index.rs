@@ -12,12 +12,13 @@
 //! the schema version and the run's [`Summary`] as its payload. A run that
 //! fails or is killed leaves the previous commit as it was.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::Term;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
@@ -136,8 +137,12 @@ pub struct CommitPayload {
 
 /// What a worker or the walker reports to the collecting thread.
 enum Outcome {
-    Found,
-    Unchanged,
+    /// Files walked and files found unchanged since the last such report;
+    /// sent in batches, since a no-op run is nothing but these.
+    Walked {
+        found: usize,
+        unchanged: usize,
+    },
     Skipped(Skip),
     Indexed(Indexed),
     Failed(Error),
@@ -175,7 +180,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         writer
             .delete_all_documents()
             .map_err(|err| Error::index(dir, err))?;
-        HashMap::new()
+        FxHashMap::default()
     } else {
         known_files(&index).map_err(|err| Error::index(dir, err))?
     };
@@ -231,7 +236,11 @@ fn open_or_create(dir: &Path, rebuild: bool) -> Result<(Index, Fields)> {
     if meta.exists() {
         fs::remove_file(&meta).map_err(|err| Error::io(&meta, err))?;
     }
-    let index = Index::create_in_dir(dir, schema).map_err(|err| Error::index(dir, err))?;
+    let index = Index::builder()
+        .schema(schema)
+        .settings(schema::settings())
+        .create_in_dir(dir)
+        .map_err(|err| Error::index(dir, err))?;
     schema::register_analyzers(&index);
     Ok((index, fields))
 }
@@ -260,9 +269,9 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
 
 /// Every indexed path with its file's modification time and size, read from
 /// fast fields without loading stored documents.
-fn known_files(index: &Index) -> tantivy::Result<HashMap<String, (u64, u64)>> {
+fn known_files(index: &Index) -> tantivy::Result<FxHashMap<String, (u64, u64)>> {
     let searcher = index.reader()?.searcher();
-    let mut known = HashMap::new();
+    let mut known = FxHashMap::default();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
         let (mtime, size) = (fast.u64("mtime")?, fast.u64("size")?);
@@ -293,13 +302,19 @@ fn known_files(index: &Index) -> tantivy::Result<HashMap<String, (u64, u64)>> {
 /// `trust_stamps`, every known file counts as changed.
 fn feed(
     walk: crawl::Walk,
-    mut known: HashMap<String, (u64, u64)>,
+    mut known: FxHashMap<String, (u64, u64)>,
     trust_stamps: bool,
     jobs: &Sender<Job>,
     outcomes: &Sender<Outcome>,
 ) -> Vec<String> {
+    const REPORT_EVERY: usize = 512;
+    let (mut found, mut unchanged) = (0, 0);
     for walked in walk {
-        let _ = outcomes.send(Outcome::Found);
+        found += 1;
+        if found == REPORT_EVERY {
+            let _ = outcomes.send(Outcome::Walked { found, unchanged });
+            (found, unchanged) = (0, 0);
+        }
         let entry = match walked {
             Ok(entry) => entry,
             Err(skip) => {
@@ -309,7 +324,7 @@ fn feed(
         };
         let job = match known.remove(&entry.rel_path) {
             Some(stamp) if trust_stamps && stamp == (entry.mtime, entry.size) => {
-                let _ = outcomes.send(Outcome::Unchanged);
+                unchanged += 1;
                 continue;
             }
             Some(_) => Job {
@@ -325,6 +340,7 @@ fn feed(
             break;
         }
     }
+    let _ = outcomes.send(Outcome::Walked { found, unchanged });
     let mut gone: Vec<String> = known.into_keys().collect();
     gone.sort();
     gone
@@ -381,15 +397,13 @@ fn collect(
     let (mut found, mut done) = (0, 0);
     for outcome in outcomes {
         match outcome {
-            Outcome::Found => {
-                found += 1;
-                if found % 64 != 0 {
-                    continue;
-                }
-            }
-            Outcome::Unchanged => {
-                summary.unchanged += 1;
-                done += 1;
+            Outcome::Walked {
+                found: walked,
+                unchanged,
+            } => {
+                found += walked;
+                summary.unchanged += unchanged;
+                done += unchanged;
             }
             Outcome::Skipped(skip) => {
                 on_event(Event::Skipped(&skip));

@@ -117,7 +117,12 @@ fn run_batch(
     let trec = args.format == BatchFormat::Trec;
     let (mut found, mut failed) = (false, false);
     for (id, query) in &queries {
-        match engine.search(&args.request(query)) {
+        let started = std::time::Instant::now();
+        let result = engine.search(&args.request(query));
+        if args.timings {
+            eprintln!("sift: timing {id} {}", started.elapsed().as_micros());
+        }
+        match result {
             Ok(hits) => {
                 found |= hits.total > 0;
                 output::batch_hits(out, id, &hits, trec)?;

@@ -8,12 +8,13 @@
 
 use std::path::Path;
 
-use tantivy::Index;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
     Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::{Index, IndexSettings};
 
 use crate::analyzer;
 use crate::error::{Error, Result};
@@ -61,6 +62,22 @@ pub struct Fields {
     pub encoding: Field,
     /// How many characters could not be decoded.
     pub replacements: Field,
+}
+
+/// The level of zstd compression for stored documents, from
+/// `bench/indexing.py` runs: see `bench/RESULTS.md`.
+const STORE_ZSTD_LEVEL: i32 = 1;
+
+/// Index settings: the document store is compressed with zstd, which keeps
+/// the index well under the size of an lz4 store for about the same CPU;
+/// reading a hit back decompresses one 16 KiB block.
+pub fn settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: Compressor::Zstd(ZstdCompressor {
+            compression_level: Some(STORE_ZSTD_LEVEL),
+        }),
+        ..IndexSettings::default()
+    }
 }
 
 /// Builds the schema and its field handles.

@@ -26,14 +26,14 @@ pub struct Decoded<'a> {
 /// Decodes a file's bytes into normalized text.
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let (encoding, body) = detect(bytes);
-    if encoding == UTF_8 {
-        if let Ok(text) = std::str::from_utf8(body) {
-            return Decoded {
-                text: clean(text),
-                encoding: UTF_8.name(),
-                replacements: 0,
-            };
-        }
+    if encoding == UTF_8
+        && let Ok(text) = std::str::from_utf8(body)
+    {
+        return Decoded {
+            text: clean(text),
+            encoding: UTF_8.name(),
+            replacements: 0,
+        };
     }
     let (text, _) = encoding.decode_without_bom_handling(body);
     let replacements = if encoding == UTF_8 && std::str::from_utf8(body).is_ok() {

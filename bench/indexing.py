@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Indexing and query speed of sift against its peers, in one run.
+
+Generates (once, seeded) N dispatches with gen_corpus.py, then measures on
+the same machine, in the same run:
+
+  sift           full index (crawl, decode, normalize, dedup, index), no-op
+                 re-index, re-index after 1 % of files changed; 2 threads,
+                 --memory 256
+  tantivy-cli    like-for-like: path stored; title and body indexed with
+                 positions, stored, en_stem (bench/tantivy-cli-meta.json);
+                 2 threads, the same 256 MB budget; its JSON lines prepared
+                 beforehand and not timed
+  SQLite FTS5    python3's sqlite3, porter tokenizer, from the same JSON lines
+
+and prints wall time, docs/s, MB/s, peak RSS, index size and ratios; then
+200 queries (top 10 with stored fields; sift with snippets) in one process,
+and sift's one-query-per-process latency.
+
+Usage: python3 bench/indexing.py [--docs 100000] [--work /tmp/sift-bench]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIFT = os.path.join(ROOT, "target", "release", "sift")
+TANTIVY_CLI_VERSION = "0.24.0"
+
+
+def measure(args, env=None):
+    """Runs a command; returns (wall seconds, peak RSS in MB, stdout, stderr).
+    Output goes through temporary files: a pipe would fill and stall the
+    child while we wait for it."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=err, env=env)
+        # wait4 reports this child's own peak RSS.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        sys.exit(f"{args[0]} failed ({proc.returncode}): {stderr}")
+    return wall, usage.ru_maxrss / 1024, stdout, stderr
+
+
+def folder_mb(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+    return total / 1e6
+
+
+def tantivy_cli(work):
+    binary = os.path.join(work, "tools", "bin", "tantivy")
+    if not os.path.exists(binary):
+        print(f"installing tantivy-cli {TANTIVY_CLI_VERSION} (once)...", file=sys.stderr)
+        subprocess.run(["cargo", "install", "--quiet", "--root", os.path.join(work, "tools"),
+                        "tantivy-cli", "--version", TANTIVY_CLI_VERSION], check=True)
+    return binary
+
+
+def warm(corpus):
+    for root, _, files in os.walk(corpus):
+        for f in files:
+            with open(os.path.join(root, f), "rb") as fh:
+                fh.read()
+
+
+def change_files(corpus, share, restore=None):
+    """Appends a sentence to every 1/share-th file; returns the originals."""
+    originals = restore or {}
+    if restore:
+        for path, data in restore.items():
+            with open(path, "wb") as f:
+                f.write(data)
+        return {}
+    step = int(1 / share)
+    count = 0
+    for root, _, files in sorted(os.walk(corpus)):
+        for name in sorted(files):
+            count += 1
+            if count % step:
+                continue
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                originals[path] = f.read()
+            with open(path, "ab") as f:
+                f.write(b"\nA correction was appended to this dispatch.")
+    return originals
+
+
+def row(name, wall, docs, mb, rss, size, ref=None):
+    ratio = f"{wall / ref:.2f}" if ref else "-"
+    print(f"| {name} | {wall:.2f} | {docs / wall:,.0f} | {mb / wall:.1f} | {rss:.0f} | {size:.0f} | {ratio} |")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--work", default="/tmp/sift-bench")
+    parser.add_argument("--memory", type=int, default=256)
+    parser.add_argument("--skip-peers", action="store_true", help="measure sift only (scale runs)")
+    args = parser.parse_args()
+    data = os.path.join(args.work, f"gen{args.docs}")
+    corpus = os.path.join(data, "corpus")
+    if not os.path.isdir(corpus):
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_corpus.py"), str(args.docs), data], check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    corpus_mb = folder_mb(corpus)
+    warm(corpus)
+    budget = str(args.memory)
+
+    sift_idx = os.path.join(args.work, f"sift-{args.docs}")
+    shutil.rmtree(sift_idx, ignore_errors=True)
+    index_cmd = [SIFT, "index", corpus, "--index", sift_idx, "--threads", "2", "--memory", budget, "--quiet"]
+    full, full_rss, _, _ = measure(index_cmd)
+    noop, noop_rss, _, _ = measure(index_cmd)
+    originals = change_files(corpus, 0.01)
+    changed, changed_rss, _, _ = measure(index_cmd)
+    change_files(corpus, 0.01, restore=originals)
+    measure(index_cmd)
+    sift_size = folder_mb(sift_idx)
+
+    print(f"\n### Indexing {args.docs:,} generated dispatches ({corpus_mb:.0f} MB), 2 threads, --memory {budget}\n")
+    print("| tool | wall s | docs/s | MB/s | peak RSS MB | index MB | wall / tantivy-cli |")
+    print("|---|---|---|---|---|---|---|")
+    tantivy_wall = None
+    rows = []
+    if not args.skip_peers:
+        binary = tantivy_cli(args.work)
+        tidx = os.path.join(args.work, f"tantivy-{args.docs}")
+        shutil.rmtree(tidx, ignore_errors=True)
+        os.makedirs(tidx)
+        shutil.copy(os.path.join(ROOT, "bench", "tantivy-cli-meta.json"), os.path.join(tidx, "meta.json"))
+        jsonl = os.path.join(data, "docs.jsonl")
+        warm(data)
+        tantivy_wall, t_rss, _, _ = measure([binary, "index", "-i", tidx, "-f", jsonl, "-t", "2",
+                                             "-m", str(args.memory * 1024 * 1024)])
+        rows.append(("tantivy-cli (like for like)", tantivy_wall, t_rss, folder_mb(tidx)))
+        db = os.path.join(args.work, f"fts5-{args.docs}.db")
+        if os.path.exists(db):
+            os.remove(db)
+        s_wall, s_rss, _, _ = measure([sys.executable, os.path.join(ROOT, "bench", "sqlite_peer.py"), "index", jsonl, db])
+        rows.append(("SQLite FTS5", s_wall, s_rss, os.path.getsize(db) / 1e6))
+    row("sift, full index", full, args.docs, corpus_mb, full_rss, sift_size, tantivy_wall)
+    for name, wall, rss, size in rows:
+        row(name, wall, args.docs, corpus_mb, rss, size, tantivy_wall)
+    print(f"\n| sift re-index | wall s | share of full index | peak RSS MB |")
+    print("|---|---|---|---|")
+    print(f"| nothing changed | {noop:.3f} | {noop / full:.1%} | {noop_rss:.0f} |")
+    print(f"| 1 % of files changed | {changed:.3f} | {changed / full:.1%} | {changed_rss:.0f} |")
+    if not args.skip_peers:
+        print(f"\nindex size, sift / tantivy-cli: {sift_size / rows[0][3]:.2f}")
+
+    # Queries: 200, in one process, warm (each tool's second run is kept).
+    queries = os.path.join(data, "queries.tsv")
+    sift_batch = [SIFT, "search", "--batch", queries, "--index", sift_idx, "--any", "--limit", "10", "--timings"]
+    for _ in range(2):
+        _, _, _, err = measure(sift_batch)
+    sift_times = [int(l.split()[-1]) for l in err.splitlines() if l.startswith("sift: timing ")]
+    print("\n### 200 queries in one process (top 10, stored fields; sift with snippets), warm\n")
+    print("| tool | total ms | median ms | total / sift |")
+    print("|---|---|---|---|")
+    results = [("sift (--any, snippets)", sift_times)]
+    if not args.skip_peers:
+        plain = os.path.join(data, "queries.txt")
+        with open(queries, encoding="utf-8") as f, open(plain, "w", encoding="utf-8") as out:
+            out.writelines(line.split("\t", 1)[1] for line in f)
+        for _ in range(2):
+            _, _, out, _ = measure([binary, "bench", "-i", tidx, "-q", plain])
+        search_part, fetch_part = out.split("FETCH STORE")
+        search = [int(l.split("\t")[-1]) for l in search_part.splitlines() if l.count("\t") == 2 and l.split("\t")[-1].isdigit()]
+        fetch = [int(l.split("\t")[-1]) for l in fetch_part.splitlines() if l.count("\t") == 1 and l.split("\t")[-1].isdigit()]
+        results.append(("tantivy-cli bench (search + fetch, no snippets)", [a + b for a, b in zip(search, fetch)]))
+        for _ in range(2):
+            _, _, out, _ = measure([sys.executable, os.path.join(ROOT, "bench", "sqlite_peer.py"), "query", db, queries])
+        results.append(("SQLite FTS5 (bm25, in process)", [int(l.split("\t")[1]) for l in out.splitlines()]))
+    sift_total = sum(sift_times)
+    for name, times in results:
+        total = sum(times)
+        print(f"| {name} | {total / 1000:.1f} | {statistics.median(times) / 1000:.3f} | {total / sift_total:.2f} |")
+
+    # One query per process: open the index, search, print.
+    walls = []
+    with open(queries, encoding="utf-8") as f:
+        texts = [line.rstrip("\n").split("\t", 1)[1] for line in f][:100]
+    for text in texts:
+        wall, _, _, _ = measure([SIFT, "search", text, "--index", sift_idx, "--any", "--json"])
+        walls.append(wall * 1000)
+    print(f"\n### One query per process (sift search, open + search + print), {len(walls)} queries\n")
+    print(f"median {statistics.median(walls):.2f} ms, p90 {sorted(walls)[int(len(walls) * 0.9)]:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
