@@ -17,6 +17,7 @@
 //! stems are cached per thread.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -119,6 +120,34 @@ fn slot_of(mut hasher: rustc_hash::FxHasher, key: &[u8; CACHED_LEN]) -> usize {
 #[derive(Clone, Default)]
 pub struct SiftTokenizer {
     token: Token,
+    /// When set, only words whose first two bytes (folded) are listed here
+    /// are stemmed; others are emitted folded but unstemmed. For snippets:
+    /// stemming keeps a word's first letters, so a word whose first letters
+    /// no query term shares cannot match, and its stem is not needed.
+    stem_only: Option<Arc<Vec<[u8; 2]>>>,
+}
+
+impl SiftTokenizer {
+    /// A tokenizer for highlighting `terms`: words that cannot stem to one
+    /// of them are not stemmed (see `stem_only`).
+    pub fn for_terms<'a>(terms: impl IntoIterator<Item = &'a str>) -> SiftTokenizer {
+        let mut prefixes: Vec<[u8; 2]> = terms.into_iter().map(prefix_of).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        SiftTokenizer {
+            token: Token::default(),
+            stem_only: Some(Arc::new(prefixes)),
+        }
+    }
+}
+
+/// The first two bytes of a word, zero-padded.
+fn prefix_of(word: &str) -> [u8; 2] {
+    let bytes = word.as_bytes();
+    [
+        bytes.first().copied().unwrap_or(0),
+        bytes.get(1).copied().unwrap_or(0),
+    ]
 }
 
 impl Tokenizer for SiftTokenizer {
@@ -133,6 +162,7 @@ impl Tokenizer for SiftTokenizer {
             cjk_next: 0,
             scratch: String::new(),
             token: &mut self.token,
+            stem_only: self.stem_only.as_deref().map(Vec::as_slice),
         }
     }
 }
@@ -149,6 +179,7 @@ pub struct SiftTokenStream<'a> {
     cjk_next: usize,
     scratch: String,
     token: &'a mut Token,
+    stem_only: Option<&'a [[u8; 2]]>,
 }
 
 impl TokenStream for SiftTokenStream<'_> {
@@ -186,7 +217,13 @@ impl TokenStream for SiftTokenStream<'_> {
                 continue;
             }
             self.emit(start, end);
-            stem(&self.scratch, &mut self.token.text);
+            match self.stem_only {
+                Some(prefixes) if prefixes.binary_search(&prefix_of(&self.scratch)).is_err() => {
+                    self.token.text.clear();
+                    self.token.text.push_str(&self.scratch);
+                }
+                _ => stem(&self.scratch, &mut self.token.text),
+            }
             return true;
         }
     }
@@ -400,6 +437,17 @@ mod tests {
                 assert_eq!(out, stemmer.stem(word), "{word}, round {round}");
             }
         }
+    }
+
+    #[test]
+    fn snippet_tokenizer_stems_only_what_can_match() {
+        let mut tokenizer = SiftTokenizer::for_terms(["measur"]);
+        let mut stream = tokenizer.token_stream("Measures others elections");
+        let mut texts = Vec::new();
+        while let Some(token) = stream.next() {
+            texts.push(token.text.clone());
+        }
+        assert_eq!(texts, ["measur", "others", "elections"]);
     }
 
     #[test]
