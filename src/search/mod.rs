@@ -192,7 +192,12 @@ impl Engine {
     /// Opens the index in `dir`.
     pub fn open(dir: &Path) -> Result<Engine> {
         let (index, fields) = schema::open(dir)?;
-        let reader = index.reader().map_err(|err| Error::index(dir, err))?;
+        // One searcher for the engine's life: no thread watching for commits.
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|err| Error::index(dir, err))?;
         Ok(Engine {
             searcher: reader.searcher(),
             index,
@@ -269,10 +274,7 @@ impl Engine {
         }
         let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
         let found = match request.sort {
-            SortBy::Score => self
-                .searcher
-                .search(query, &(Count, top.order_by_score()))
-                .map(|(total, hits)| (total, hits)),
+            SortBy::Score => self.searcher.search(query, &(Count, top.order_by_score())),
             SortBy::Date => self
                 .searcher
                 .search(query, &(Count, top.tweak_score(date_then_score)))
