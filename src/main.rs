@@ -150,7 +150,7 @@ fn run_eval(args: &EvalArgs, out: &mut dyn Write, color: bool) -> anyhow::Result
         let ranking = hits
             .hits
             .into_iter()
-            .map(|hit| (hit.path, f64::from(hit.score)))
+            .map(|hit| (hit.heading.path, f64::from(hit.score)))
             .collect();
         run.insert(id.clone(), ranking);
     }

@@ -95,7 +95,7 @@ pub fn batch_hits(out: &mut dyn Write, query_id: &str, hits: &Hits, trec: bool) 
             writeln!(
                 out,
                 "{query_id} Q0 {} {} {} sift",
-                hit.path, hit.rank, hit.score
+                hit.heading.path, hit.rank, hit.score
             )?;
         } else {
             json_line(out, &Tagged { query_id, hit })?;
@@ -176,15 +176,15 @@ fn human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
     writeln!(
         out,
         "{}. {bold}{}{reset}  ({:.3})",
-        hit.rank, hit.title, hit.score
+        hit.rank, hit.heading.title, hit.score
     )?;
-    let date = hit.date.as_deref().or(hit.date_text.as_deref());
+    let date = hit.heading.date_or_text();
     let facts: Vec<&str> = [
-        Some(hit.path.as_str()),
-        hit.category.as_deref(),
-        hit.place.as_deref(),
+        Some(hit.heading.path.as_str()),
+        hit.heading.category.as_deref(),
+        hit.heading.place.as_deref(),
         date,
-        hit.agency.as_deref(),
+        hit.heading.agency.as_deref(),
     ]
     .into_iter()
     .flatten()
@@ -228,15 +228,15 @@ pub fn dispatch(out: &mut dyn Write, dispatch: &StoredDispatch, style: Style) ->
         return json_line(out, dispatch);
     }
     let (bold, reset) = if style.color { (BOLD, RESET) } else { ("", "") };
-    writeln!(out, "{bold}{}{reset}", dispatch.title)?;
+    writeln!(out, "{bold}{}{reset}", dispatch.heading.title)?;
     let field = |name: &str, value: Option<&str>| value.map(|v| format!("{name:<10} {v}\n"));
-    let date = dispatch.date.as_deref().or(dispatch.date_text.as_deref());
+    let date = dispatch.heading.date_or_text();
     let fields: String = [
-        field("path", Some(&dispatch.path)),
-        field("category", dispatch.category.as_deref()),
-        field("place", dispatch.place.as_deref()),
+        field("path", Some(&dispatch.heading.path)),
+        field("category", dispatch.heading.category.as_deref()),
+        field("place", dispatch.heading.place.as_deref()),
         field("date", date),
-        field("agency", dispatch.agency.as_deref()),
+        field("agency", dispatch.heading.agency.as_deref()),
         field("encoding", Some(&dispatch.encoding)),
     ]
     .into_iter()

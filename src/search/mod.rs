@@ -112,13 +112,9 @@ pub struct Snippet {
     pub highlights: Vec<(usize, usize)>,
 }
 
-/// One ranked search result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Hit {
-    /// 1-based rank, counting from the first hit of the whole result list.
-    pub rank: usize,
-    /// The BM25 score.
-    pub score: f32,
+/// What names and places a stored dispatch: shared by hits and `show`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heading {
     /// Path relative to the corpus root.
     pub path: String,
     /// The title.
@@ -133,6 +129,25 @@ pub struct Hit {
     pub date_text: Option<String>,
     /// The dateline's agency, if any.
     pub agency: Option<String>,
+}
+
+impl Heading {
+    /// The full date if known, else the dateline's own words.
+    pub fn date_or_text(&self) -> Option<&str> {
+        self.date.as_deref().or(self.date_text.as_deref())
+    }
+}
+
+/// One ranked search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// 1-based rank, counting from the first hit of the whole result list.
+    pub rank: usize,
+    /// The BM25 score.
+    pub score: f32,
+    /// Path, title, category, place, date, agency.
+    #[serde(flatten)]
+    pub heading: Heading,
     /// The best fragment of the body.
     pub snippet: Snippet,
     /// Why the hit scored as it did, with `explain`.
@@ -154,20 +169,9 @@ pub struct Hits {
 /// A stored dispatch, whole, as `sift show` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredDispatch {
-    /// Path relative to the corpus root.
-    pub path: String,
-    /// The title.
-    pub title: String,
-    /// The category, if any.
-    pub category: Option<String>,
-    /// The dateline's place.
-    pub place: Option<String>,
-    /// The date, when its year is known (`YYYY-MM-DD`).
-    pub date: Option<String>,
-    /// The date as written.
-    pub date_text: Option<String>,
-    /// The dateline's agency.
-    pub agency: Option<String>,
+    /// Path, title, category, place, date, agency.
+    #[serde(flatten)]
+    pub heading: Heading,
     /// The de-duplicated paragraphs.
     pub paragraphs: Vec<String>,
     /// How many paragraphs were removed as duplicates.
@@ -322,13 +326,7 @@ impl Engine {
         Ok(Hit {
             rank,
             score,
-            path: text(&doc, fields.path).unwrap_or_default().to_string(),
-            title: text(&doc, fields.title).unwrap_or_default().to_string(),
-            category: owned(text(&doc, fields.category)),
-            place: owned(text(&doc, fields.place)),
-            date: date(&doc, fields),
-            date_text: owned(text(&doc, fields.date_text)),
-            agency: owned(text(&doc, fields.agency)),
+            heading: heading(&doc, fields),
             snippet,
             explanation,
         })
@@ -388,13 +386,7 @@ impl Engine {
             .map_err(|err| self.index_err(err))?;
         let number = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
         Ok(StoredDispatch {
-            path: path.to_string(),
-            title: text(&doc, fields.title).unwrap_or_default().to_string(),
-            category: owned(text(&doc, fields.category)),
-            place: owned(text(&doc, fields.place)),
-            date: date(&doc, fields),
-            date_text: owned(text(&doc, fields.date_text)),
-            agency: owned(text(&doc, fields.agency)),
+            heading: heading(&doc, fields),
             paragraphs: text(&doc, fields.body)
                 .filter(|body| !body.is_empty())
                 .map(|body| body.split('\n').map(str::to_string).collect())
@@ -582,6 +574,19 @@ impl Snippets {
 
 fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<&str> {
     doc.get_first(field).and_then(|v| v.as_str())
+}
+
+/// The heading fields of a stored document.
+fn heading(doc: &TantivyDocument, fields: &Fields) -> Heading {
+    Heading {
+        path: text(doc, fields.path).unwrap_or_default().to_string(),
+        title: text(doc, fields.title).unwrap_or_default().to_string(),
+        category: owned(text(doc, fields.category)),
+        place: owned(text(doc, fields.place)),
+        date: date(doc, fields),
+        date_text: owned(text(doc, fields.date_text)),
+        agency: owned(text(doc, fields.agency)),
+    }
 }
 
 fn owned(text: Option<&str>) -> Option<String> {
