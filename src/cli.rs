@@ -33,6 +33,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print what the index holds and what its last run did.
     Stats(StatsArgs),
+    /// Show how one file normalizes, paragraph by paragraph (no index).
+    Inspect(InspectArgs),
     /// Score ranking quality: nDCG@10, MAP, P@10 and Recall@100.
     Eval(EvalArgs),
 }
@@ -213,6 +215,19 @@ pub struct ShowArgs {
     /// The index folder.
     #[arg(long, default_value = "index")]
     pub index: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `sift inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The file.
+    pub file: PathBuf,
+    /// The year of a dateline whose path holds no year.
+    #[arg(long)]
+    pub year: Option<i32>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

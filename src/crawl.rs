@@ -299,6 +299,27 @@ fn mtime_nanos(metadata: &fs::Metadata) -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
+/// Reads one file named on the command line, as the walk would: the same
+/// checks, with its name as given for the path.
+pub fn read_file(path: &Path, options: &CrawlOptions) -> std::result::Result<RawFile, Skip> {
+    let rel_path = path.to_string_lossy().into_owned();
+    let skip = |reason| Skip {
+        path: rel_path.clone(),
+        reason,
+    };
+    let metadata = fs::metadata(path).map_err(|err| skip(SkipReason::Unreadable(err)))?;
+    if !metadata.is_file() {
+        return Err(skip(SkipReason::NotAFile));
+    }
+    let entry = Entry {
+        rel_path: rel_path.clone(),
+        path: path.to_path_buf(),
+        size: metadata.len(),
+        mtime: mtime_nanos(&metadata),
+    };
+    read(&entry, options)
+}
+
 /// Reads one walked file and checks that it is text.
 pub fn read(entry: &Entry, options: &CrawlOptions) -> std::result::Result<RawFile, Skip> {
     let skip = |reason| Skip {

@@ -72,6 +72,9 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A file named on the command line could not be used.
+    #[error("{0}")]
+    Skipped(crate::crawl::Skip),
     /// No document is stored under this path.
     #[error("{0}: no such document in the index")]
     NotFound(String),

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sift::crawl::{self, CrawlOptions};
 use sift::index::{self, Event};
+use sift::normalize::{self, NormalizeOptions};
 use sift::output::{self, Style};
 use sift::search::Engine;
 use sift::{eval, stats};
@@ -62,6 +64,24 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             Status::Found
         }
         Command::Eval(args) => run_eval(&args, &mut out, color)?,
+        Command::Inspect(args) => {
+            let file = crawl::read_file(&args.file, &CrawlOptions::default())
+                .map_err(sift::Error::Skipped)?;
+            let options = NormalizeOptions {
+                year: args.year,
+                ..NormalizeOptions::default()
+            };
+            let inspection = normalize::inspect(&file, &options);
+            output::inspection(
+                &mut out,
+                &inspection,
+                Style {
+                    json: args.json,
+                    color,
+                },
+            )?;
+            Status::Found
+        }
         Command::Stats(args) => {
             let stats = stats::stats(&args.index)?;
             output::stats(

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::eval::Evaluation;
 use crate::index::Summary;
+use crate::normalize::Inspection;
 use crate::search::{Facets, Hit, Hits, Snippet, StoredDispatch};
 use crate::stats::Stats;
 
@@ -259,6 +260,58 @@ pub fn dispatch(out: &mut dyn Write, dispatch: &StoredDispatch, style: Style) ->
     }
     for paragraph in &dispatch.paragraphs {
         writeln!(out, "\n{paragraph}")?;
+    }
+    Ok(())
+}
+
+/// Writes how one file normalizes.
+pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) -> io::Result<()> {
+    if style.json {
+        return json_line(out, inspection);
+    }
+    let d = &inspection.dispatch;
+    let line = |name: &str, value: Option<&str>| value.map(|v| format!("{name:<10} {v}\n"));
+    let date = d.date.map(|date| date.to_string());
+    let dateline = d.dateline.as_ref();
+    let damage =
+        (d.replacements > 0).then(|| format!("{} characters could not be decoded", d.replacements));
+    let lines: String = [
+        line("path", Some(&d.path)),
+        line("encoding", Some(d.encoding)),
+        line("damage", damage.as_deref()),
+        line("category", d.category.as_deref()),
+        line("title", Some(&d.title)),
+        line("place", dateline.map(|l| l.place.as_str())),
+        line(
+            "date",
+            date.as_deref()
+                .or(dateline.and_then(|l| l.date_text.as_deref())),
+        ),
+        line("agency", dateline.and_then(|l| l.agency.as_deref())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    write!(out, "{lines}")?;
+    writeln!(
+        out,
+        "{:<10} {} kept, {} removed as duplicates\n",
+        "paragraphs",
+        d.paragraphs.len(),
+        d.removed.len()
+    )?;
+    for (i, verdict) in inspection.paragraphs.iter().enumerate() {
+        let status = match verdict.duplicate_of {
+            Some(first) => format!("removed: exact duplicate of #{first}"),
+            None => "kept".to_string(),
+        };
+        let preview: String = verdict.text.chars().take(70).collect();
+        let more = if verdict.text.chars().count() > 70 {
+            "…"
+        } else {
+            ""
+        };
+        writeln!(out, "#{:<3} {status}\n     {preview}{more}", i + 1)?;
     }
     Ok(())
 }

@@ -307,3 +307,48 @@ fn search_without_an_index_says_to_run_index() {
         "sift: index: no index here; run `sift index` first\n"
     );
 }
+
+#[test]
+fn inspect_shows_each_paragraph_without_an_index() {
+    let corpus = TestCorpus::sample();
+    let out = corpus.run(&["inspect", "corpus/004_nairobi_repeated.txt", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let inspection: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let verdicts: Vec<Option<u64>> = inspection["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["duplicate_of"].as_u64())
+        .collect();
+    assert_eq!(verdicts, [None, None, Some(1), None, Some(2), None]);
+    assert_eq!(inspection["dispatch"]["encoding"], "UTF-8");
+    assert_eq!(inspection["dispatch"]["dateline"]["place"], "NAIROBI");
+    assert!(
+        !corpus.home().join("index").exists(),
+        "inspect touches no index"
+    );
+    let human = corpus.run(&["inspect", "corpus/004_nairobi_repeated.txt"]);
+    assert!(
+        human
+            .stdout
+            .contains("#3   removed: exact duplicate of #1\n"),
+        "{}",
+        human.stdout
+    );
+    let missing = corpus.run(&["inspect", "corpus/nothing.txt"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .starts_with("sift: corpus/nothing.txt: cannot read: "),
+        "{}",
+        missing.stderr
+    );
+    let binary = corpus
+        .write("image.txt", hay::PNG)
+        .run(&["inspect", "corpus/image.txt"]);
+    assert_eq!(
+        binary.stderr,
+        "sift: corpus/image.txt: binary file, skipped\n"
+    );
+}

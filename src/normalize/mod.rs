@@ -113,6 +113,47 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
     }
 }
 
+/// What became of one paragraph of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// The paragraph as split from the file (white space collapsed).
+    pub text: String,
+    /// 1-based number of the paragraph it repeats, if it was removed.
+    pub duplicate_of: Option<usize>,
+}
+
+/// How one file normalizes, paragraph by paragraph: what `sift inspect`
+/// shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inspection {
+    /// The dispatch the file becomes.
+    pub dispatch: Dispatch,
+    /// Every paragraph of the file, in order, kept or not.
+    pub paragraphs: Vec<Verdict>,
+}
+
+/// Normalizes one file and says what happened to each of its paragraphs.
+pub fn inspect(file: &RawFile, options: &NormalizeOptions) -> Inspection {
+    let dispatch = normalize(file, options);
+    // The file's paragraphs before de-duplication, split the same way.
+    let decoded = decode::decode(&file.bytes);
+    let (_, all) = paragraphs::split(&decoded.text);
+    let removed: std::collections::HashMap<usize, usize> =
+        dispatch.removed.iter().copied().collect();
+    let paragraphs = all
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| Verdict {
+            text,
+            duplicate_of: removed.get(&i).map(|first| first + 1),
+        })
+        .collect();
+    Inspection {
+        dispatch,
+        paragraphs,
+    }
+}
+
 /// FNV-1a over the title line and paragraphs: stable across builds and
 /// platforms, unlike `std`'s hasher, since fingerprints are stored.
 fn fingerprint(title_line: &str, paragraphs: &[String]) -> u64 {
@@ -181,6 +222,21 @@ mod tests {
         assert_eq!(dateline.place, "PARIS");
         assert_eq!(dateline.agency.as_deref(), Some("Xinhua"));
         assert_eq!(d.date, None);
+    }
+
+    #[test]
+    fn inspection_numbers_every_paragraph() {
+        let inspection = inspect(
+            &raw("a.txt", "T\nOne.\nTwo.\nONE"),
+            &NormalizeOptions::default(),
+        );
+        let verdicts: Vec<(&str, Option<usize>)> = inspection
+            .paragraphs
+            .iter()
+            .map(|v| (v.text.as_str(), v.duplicate_of))
+            .collect();
+        assert_eq!(verdicts, [("One.", None), ("Two.", None), ("ONE", Some(1))]);
+        assert_eq!(inspection.dispatch.paragraphs, ["One.", "Two."]);
     }
 
     #[test]
