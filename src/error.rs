@@ -46,10 +46,16 @@ pub enum Error {
         expected: u32,
     },
     /// Another process holds the index's writer lock.
-    #[error("{}: index is locked by another sift process", path.display())]
+    #[error(
+        "{}: index is locked by another sift process{}",
+        path.display(),
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
     Locked {
         /// The index folder.
         path: PathBuf,
+        /// The process that holds it, when it recorded itself.
+        pid: Option<u32>,
     },
     /// The query could not be parsed.
     #[error("invalid query {query:?}: {reason}")]
@@ -88,6 +94,12 @@ pub enum Error {
     },
 }
 
+/// The file in an index folder where the process holding tantivy's writer
+/// lock records its pid, so that a second writer can say who holds it. The
+/// lock itself is tantivy's, released by the kernel when its holder dies; a
+/// pid file left by a killed run is simply overwritten by the next.
+pub const WRITER_PID_FILE: &str = ".sift-writer.pid";
+
 /// sift's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -104,7 +116,12 @@ impl Error {
     pub fn index(path: impl Into<PathBuf>, source: tantivy::TantivyError) -> Error {
         let path = path.into();
         match source {
-            tantivy::TantivyError::LockFailure(..) => Error::Locked { path },
+            tantivy::TantivyError::LockFailure(..) => {
+                let pid = std::fs::read_to_string(path.join(WRITER_PID_FILE))
+                    .ok()
+                    .and_then(|text| text.trim().parse().ok());
+                Error::Locked { path, pid }
+            }
             source => Error::Index { path, source },
         }
     }

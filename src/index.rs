@@ -24,7 +24,7 @@ use tantivy::schema::Term;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 
 use crate::crawl::{self, CrawlOptions, Entry, Skip};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, WRITER_PID_FILE};
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
@@ -176,6 +176,9 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)
         .map_err(|err| Error::index(dir, err))?;
+    let pid_file = dir.join(WRITER_PID_FILE);
+    fs::write(&pid_file, std::process::id().to_string())
+        .map_err(|err| Error::io(&pid_file, err))?;
     let known = if options.rebuild {
         writer
             .delete_all_documents()

@@ -352,3 +352,56 @@ fn inspect_shows_each_paragraph_without_an_index() {
         "sift: corpus/image.txt: binary file, skipped\n"
     );
 }
+
+#[test]
+fn a_second_writer_is_refused_and_readers_see_the_last_commit() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    // A corpus large enough that the next run is still writing when the
+    // second one starts.
+    for i in 0..10_000 {
+        let body = format!(
+            "Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {}",
+            "Rangers counted animals on the island. ".repeat(40)
+        );
+        corpus.write(&format!("batch/{:03}/{i:05}.txt", i / 100), body);
+    }
+    let first = corpus.sift(&["index", "corpus"]);
+    let mut child = std::process::Command::new(first.get_program())
+        .args(first.get_args())
+        .current_dir(corpus.home())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the first sift index starts");
+    let pid_file = corpus.home().join("index/.sift-writer.pid");
+    let recorded =
+        |pid: u32| std::fs::read_to_string(&pid_file).is_ok_and(|t| t.trim() == pid.to_string());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !recorded(child.id()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let second = corpus.run(&["index", "corpus"]);
+    let search = corpus.run(&["search", "glacier", "--json"]);
+    let still_running = child.try_wait().expect("poll the first run").is_none();
+    let status = child.wait().expect("the first run ends");
+    assert!(status.success());
+    assert!(
+        still_running,
+        "the first run ended before the second started; make the corpus larger"
+    );
+    assert_eq!(second.code, 2);
+    assert_eq!(
+        second.stderr,
+        format!(
+            "sift: index: index is locked by another sift process (pid {})\n",
+            child.id()
+        )
+    );
+    assert_eq!(search.code, 0, "search during indexing: {}", search.stderr);
+    assert_eq!(
+        crate::util::paths(&corpus.search_json(&["glacier"])).len(),
+        2
+    );
+    assert_eq!(corpus.stats()["documents"], 10_013);
+}
