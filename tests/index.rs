@@ -405,3 +405,52 @@ fn a_second_writer_is_refused_and_readers_see_the_last_commit() {
     );
     assert_eq!(corpus.stats()["documents"], 10_013);
 }
+
+#[test]
+fn a_killed_run_leaves_the_last_commit_readable() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    for i in 0..6000 {
+        let body = format!(
+            "Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {}",
+            "Rangers counted animals on the island. ".repeat(40)
+        );
+        corpus.write(&format!("batch/{:03}/{i:05}.txt", i / 100), body);
+    }
+    let pid_file = corpus.home().join("index/.sift-writer.pid");
+    // Kill runs at varied moments: while walking, indexing, committing.
+    for delay_ms in [0u64, 50, 150, 300, 500] {
+        let cmd = corpus.sift(&["index", "corpus"]);
+        let mut child = std::process::Command::new(cmd.get_program())
+            .args(cmd.get_args())
+            .current_dir(corpus.home())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sift index starts");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !std::fs::read_to_string(&pid_file).is_ok_and(|t| t.trim() == child.id().to_string())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL the run");
+        child.wait().expect("reap it");
+        // The index opens, and holds exactly one committed state: the sample
+        // alone, or (if the kill came after the commit) everything.
+        let documents = corpus.stats()["documents"].as_u64();
+        assert!(
+            matches!(documents, Some(13) | Some(6013)),
+            "after a kill at {delay_ms} ms: {documents:?}"
+        );
+        assert_eq!(corpus.search_json(&["retaliatory measures"]).len(), 1);
+    }
+    let out = corpus.index();
+    assert!(out.stdout.starts_with("6013 files seen"), "{}", out.stdout);
+    assert_eq!(corpus.stats()["documents"], 6013);
+    assert_eq!(
+        corpus.run(&["search", "rangers", "--count"]).stdout,
+        "6000\n"
+    );
+}
