@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use sift::crawl::CrawlOptions;
-use sift::index::{DEFAULT_MEMORY_MB, IndexOptions};
+use sift::index::{DEFAULT_COMMIT_EVERY, DEFAULT_MEMORY_MB, IndexOptions};
 use sift::normalize::Date;
 use sift::normalize::NormalizeOptions;
 use sift::search::{
@@ -60,6 +60,10 @@ pub struct IndexArgs {
     /// The year of datelines whose path holds no year.
     #[arg(long)]
     pub year: Option<i32>,
+    /// Commit after every N documents, so that an interrupted run keeps its
+    /// work (0: commit only at the end).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_COMMIT_EVERY)]
+    pub commit_every: usize,
     /// Keep paragraphs that repeat within a file (to measure what removing
     /// them changes; use with --rebuild).
     #[arg(long)]
@@ -259,6 +263,7 @@ impl IndexArgs {
             threads: self.threads.map_or(cores, usize::from),
             memory_mb: self.memory as usize,
             rebuild: self.rebuild,
+            commit_every: self.commit_every,
             crawl: CrawlOptions {
                 max_size: self.max_size,
             },

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
@@ -27,6 +28,9 @@ use crate::crawl::{self, CrawlOptions, Entry, Skip};
 use crate::error::{Error, Result, WRITER_PID_FILE};
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
+
+/// The default number of documents between intermediate commits.
+pub const DEFAULT_COMMIT_EVERY: usize = 50_000;
 
 /// The default indexing memory budget, in MiB, shared by all threads.
 pub const DEFAULT_MEMORY_MB: u32 = 256;
@@ -51,6 +55,9 @@ pub struct IndexOptions {
     pub memory_mb: usize,
     /// Drop everything indexed before and index the whole corpus again.
     pub rebuild: bool,
+    /// Commit after every this many documents written (0: only at the
+    /// end), so that a killed run keeps most of its work.
+    pub commit_every: usize,
     /// Crawl settings.
     pub crawl: CrawlOptions,
     /// Normalization settings.
@@ -107,6 +114,10 @@ pub struct Summary {
     pub bytes: u64,
     /// Wall time of the run, in seconds.
     pub elapsed_secs: f64,
+    /// The previous run was interrupted after an intermediate commit; this
+    /// run took up where it stopped (its files count as unchanged).
+    #[serde(default)]
+    pub resumed: bool,
 }
 
 impl Summary {
@@ -133,6 +144,13 @@ pub struct CommitPayload {
     pub corpus: String,
     /// The run that made this commit.
     pub last_run: Summary,
+    /// False for an intermediate commit of a run still going on.
+    #[serde(default = "complete_by_default")]
+    pub complete: bool,
+}
+
+fn complete_by_default() -> bool {
+    true
 }
 
 /// What a worker or the walker reports to the collecting thread.
@@ -189,9 +207,28 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     };
     // Files normalized by other rules are re-read even if unchanged.
     let previous = last_commit(&index).map_err(|err| Error::index(dir, err))?;
-    let trust_stamps = previous.is_none_or(|p| p.normalize_version == NORMALIZE_VERSION);
+    let trust_stamps = previous
+        .as_ref()
+        .is_none_or(|p| p.normalize_version == NORMALIZE_VERSION);
+    let resumed = !options.rebuild && previous.as_ref().is_some_and(|p| !p.complete);
 
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        resumed,
+        ..Summary::default()
+    };
+    let writer = RwLock::new(writer);
+    let mut next_commit = options.commit_every;
+    let mut commit_point = |summary: &Summary, on_event: &mut dyn FnMut(Event<'_>)| {
+        if options.commit_every == 0 || summary.indexed() < next_commit {
+            return None;
+        }
+        next_commit += options.commit_every;
+        on_event(Event::Committing);
+        let mut writer = writer.write().unwrap_or_else(PoisonError::into_inner);
+        commit_to(&mut writer, options, summary, false)
+            .err()
+            .map(|err| Error::index(dir, err))
+    };
     let (gone, failure) = std::thread::scope(|scope| {
         let (jobs_tx, jobs_rx) = bounded::<Job>(QUEUE_LEN);
         let (outcomes_tx, outcomes_rx) = unbounded::<Outcome>();
@@ -204,13 +241,14 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
             scope.spawn(move || work(&jobs, &outcomes, writer, fields, options));
         }
         drop((jobs_rx, outcomes_tx));
-        let failure = collect(&outcomes_rx, &mut summary, on_event);
+        let failure = collect(&outcomes_rx, &mut summary, on_event, &mut commit_point);
         let gone = walker.join().unwrap_or_default();
         (gone, failure)
     });
     if let Some(err) = failure {
         return Err(err);
     }
+    let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
     for path in &gone {
         writer.delete_term(Term::from_field_text(fields.path, path));
     }
@@ -353,11 +391,13 @@ fn feed(
 fn work(
     jobs: &Receiver<Job>,
     outcomes: &Sender<Outcome>,
-    writer: &IndexWriter,
+    writer: &RwLock<IndexWriter>,
     fields: &Fields,
     options: &IndexOptions,
 ) {
     for Job { entry, existed } in jobs {
+        // Shared while writing a document; taken whole only to commit.
+        let writer = writer.read().unwrap_or_else(PoisonError::into_inner);
         let path_term = Term::from_field_text(fields.path, &entry.rel_path);
         let outcome = match crawl::read(&entry, &options.crawl) {
             Err(skip) => {
@@ -391,10 +431,16 @@ fn work(
 }
 
 /// Tallies outcomes and reports them; returns the first fatal error.
+/// Called after each indexed file with the tally so far; commits when one is
+/// due and returns its error, if any.
+type CommitPoint<'a> = dyn FnMut(&Summary, &mut dyn FnMut(Event<'_>)) -> Option<Error> + 'a;
+
+/// `commit_point` is called after each indexed file and commits when due.
 fn collect(
     outcomes: &Receiver<Outcome>,
     summary: &mut Summary,
     on_event: &mut dyn FnMut(Event<'_>),
+    commit_point: &mut CommitPoint<'_>,
 ) -> Option<Error> {
     let mut failure = None;
     let (mut found, mut done) = (0, 0);
@@ -433,6 +479,9 @@ fn collect(
                     });
                 }
                 done += 1;
+                if failure.is_none() {
+                    failure = commit_point(summary, on_event);
+                }
             }
             Outcome::Failed(err) => {
                 failure.get_or_insert(err);
@@ -490,16 +539,29 @@ fn commit(
     options: &IndexOptions,
     summary: &Summary,
 ) -> tantivy::Result<()> {
+    commit_to(&mut writer, options, summary, true)?;
+    writer.wait_merging_threads()
+}
+
+/// Commits everything written so far, recording the run's summary and
+/// whether the run is complete.
+fn commit_to(
+    writer: &mut IndexWriter,
+    options: &IndexOptions,
+    summary: &Summary,
+    complete: bool,
+) -> tantivy::Result<()> {
     let payload = CommitPayload {
         schema_version: SCHEMA_VERSION,
         normalize_version: NORMALIZE_VERSION,
         corpus: options.corpus.display().to_string(),
         last_run: summary.clone(),
+        complete,
     };
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());
     prepared.commit()?;
-    writer.wait_merging_threads()
+    Ok(())
 }
 
 /// The payload of the index's last commit, if it has one sift can read.

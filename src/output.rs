@@ -346,9 +346,14 @@ pub fn stats(out: &mut dyn Write, stats: &Stats, style: Style) -> io::Result<()>
 /// The one-line summary of an indexing run.
 pub fn summary_line(summary: &Summary) -> String {
     let secs = summary.elapsed_secs.max(1e-6);
+    let resumed = if summary.resumed {
+        "; resumed an interrupted run (its committed files count as unchanged)"
+    } else {
+        ""
+    };
     format!(
         "{} files seen, {} indexed ({} new, {} updated), {} unchanged, {} deleted, {} skipped, \
-         {} duplicate paragraphs removed in {:.2}s ({:.0} docs/s, {:.1} MB/s)",
+         {} duplicate paragraphs removed in {:.2}s ({:.0} docs/s, {:.1} MB/s){resumed}",
         summary.seen,
         summary.indexed(),
         summary.added,

@@ -454,3 +454,59 @@ fn a_killed_run_leaves_the_last_commit_readable() {
         "6000\n"
     );
 }
+
+#[test]
+fn intermediate_commits_let_a_killed_run_resume() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    for i in 0..6000 {
+        let body = format!(
+            "Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {}",
+            "Rangers counted animals on the island. ".repeat(40)
+        );
+        corpus.write(&format!("batch/{:03}/{i:05}.txt", i / 100), body);
+    }
+    let cmd = corpus.sift(&["index", "corpus", "--commit-every", "500"]);
+    let mut child = std::process::Command::new(cmd.get_program())
+        .args(cmd.get_args())
+        .current_dir(corpus.home())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sift index starts");
+    // Wait for the first intermediate commit to be visible, then kill.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let committed = loop {
+        let documents = corpus.stats()["documents"].as_u64().unwrap_or(0);
+        if documents > 13 || std::time::Instant::now() > deadline {
+            break documents;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    child.kill().expect("SIGKILL the run");
+    child.wait().expect("reap it");
+    assert!(committed > 13, "no intermediate commit was seen");
+    let after_kill = corpus.stats()["documents"].as_u64().unwrap_or(0);
+    assert!((committed..=6013).contains(&after_kill), "{after_kill}");
+    let out = corpus.index();
+    if after_kill < 6013 {
+        assert!(
+            out.stdout.contains("; resumed an interrupted run"),
+            "{}",
+            out.stdout
+        );
+        let unchanged: usize = out
+            .stdout
+            .split(" unchanged")
+            .next()
+            .and_then(|s| s.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(unchanged as u64 >= after_kill, "{}", out.stdout);
+    }
+    assert_eq!(corpus.stats()["documents"], 6013);
+    assert_eq!(
+        corpus.run(&["search", "rangers", "--count"]).stdout,
+        "6000\n"
+    );
+}
