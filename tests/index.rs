@@ -357,30 +357,10 @@ fn inspect_shows_each_paragraph_without_an_index() {
 fn a_second_writer_is_refused_and_readers_see_the_last_commit() {
     let corpus = TestCorpus::sample();
     corpus.index();
-    // A corpus large enough that the next run is still writing when the
-    // second one starts.
-    for i in 0..10_000 {
-        let body = format!(
-            "Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {}",
-            "Rangers counted animals on the island. ".repeat(40)
-        );
-        corpus.write(&format!("batch/{:03}/{i:05}.txt", i / 100), body);
-    }
-    let first = corpus.sift(&["index", "corpus"]);
-    let mut child = std::process::Command::new(first.get_program())
-        .args(first.get_args())
-        .current_dir(corpus.home())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the first sift index starts");
-    let pid_file = corpus.home().join("index/.sift-writer.pid");
-    let recorded =
-        |pid: u32| std::fs::read_to_string(&pid_file).is_ok_and(|t| t.trim() == pid.to_string());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !recorded(child.id()) && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    // Large enough that the run is still writing when the second one starts.
+    corpus.write_batch(10_000);
+    let mut child = corpus.spawn(&["index", "corpus"]);
+    corpus.wait_for_writer(&child);
     let second = corpus.run(&["index", "corpus"]);
     let search = corpus.run(&["search", "glacier", "--json"]);
     let still_running = child.try_wait().expect("poll the first run").is_none();
@@ -410,30 +390,11 @@ fn a_second_writer_is_refused_and_readers_see_the_last_commit() {
 fn a_killed_run_leaves_the_last_commit_readable() {
     let corpus = TestCorpus::sample();
     corpus.index();
-    for i in 0..6000 {
-        let body = format!(
-            "Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {}",
-            "Rangers counted animals on the island. ".repeat(40)
-        );
-        corpus.write(&format!("batch/{:03}/{i:05}.txt", i / 100), body);
-    }
-    let pid_file = corpus.home().join("index/.sift-writer.pid");
+    corpus.write_batch(6000);
     // Kill runs at varied moments: while walking, indexing, committing.
     for delay_ms in [0u64, 50, 150, 300, 500] {
-        let cmd = corpus.sift(&["index", "corpus"]);
-        let mut child = std::process::Command::new(cmd.get_program())
-            .args(cmd.get_args())
-            .current_dir(corpus.home())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("sift index starts");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while !std::fs::read_to_string(&pid_file).is_ok_and(|t| t.trim() == child.id().to_string())
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        let mut child = corpus.spawn(&["index", "corpus"]);
+        corpus.wait_for_writer(&child);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         child.kill().expect("SIGKILL the run");
         child.wait().expect("reap it");
@@ -459,21 +420,8 @@ fn a_killed_run_leaves_the_last_commit_readable() {
 fn intermediate_commits_let_a_killed_run_resume() {
     let corpus = TestCorpus::sample();
     corpus.index();
-    for i in 0..6000 {
-        let body = format!(
-            "Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {}",
-            "Rangers counted animals on the island. ".repeat(40)
-        );
-        corpus.write(&format!("batch/{:03}/{i:05}.txt", i / 100), body);
-    }
-    let cmd = corpus.sift(&["index", "corpus", "--commit-every", "500"]);
-    let mut child = std::process::Command::new(cmd.get_program())
-        .args(cmd.get_args())
-        .current_dir(corpus.home())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("sift index starts");
+    corpus.write_batch(6000);
+    let mut child = corpus.spawn(&["index", "corpus", "--commit-every", "500"]);
     // Wait for the first intermediate commit to be visible, then kill.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let committed = loop {
@@ -495,14 +443,14 @@ fn intermediate_commits_let_a_killed_run_resume() {
             "{}",
             out.stdout
         );
-        let unchanged: usize = out
+        let unchanged: u64 = out
             .stdout
             .split(" unchanged")
             .next()
             .and_then(|s| s.rsplit(' ').next())
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        assert!(unchanged as u64 >= after_kill, "{}", out.stdout);
+        assert!(unchanged >= after_kill, "{}", out.stdout);
     }
     assert_eq!(corpus.stats()["documents"], 6013);
     assert_eq!(

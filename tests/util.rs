@@ -66,6 +66,39 @@ impl TestCorpus {
         cmd
     }
 
+    /// Writes `n` small dispatches under `batch/`, 100 to a folder.
+    pub fn write_batch(&self, n: usize) {
+        let body = "Rangers counted animals on the island. ".repeat(40);
+        for i in 0..n {
+            let text = format!("Batch dispatch {i}\nPERTH, Feb. 2 (Xinhua) -- {body}");
+            self.write(&format!("batch/{:03}/{i:05}.txt", i / 100), text);
+        }
+    }
+
+    /// Starts `sift` in the background, output discarded.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let cmd = self.sift(args);
+        std::process::Command::new(cmd.get_program())
+            .args(cmd.get_args())
+            .current_dir(self.home())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sift starts")
+    }
+
+    /// Waits (30 s at most) until `child` holds the index's writer lock: it
+    /// records its pid once it does.
+    pub fn wait_for_writer(&self, child: &std::process::Child) {
+        let pid_file = self.home().join("index/.sift-writer.pid");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !fs::read_to_string(&pid_file).is_ok_and(|t| t.trim() == child.id().to_string())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// Runs `sift index` on the corpus and checks that it succeeded.
     pub fn index(&self) -> Output {
         let out = self.run(&["index", "corpus"]);
