@@ -209,6 +209,14 @@ fn every_layout_and_encoding_of_the_sample_normalizes() {
     assert_eq!(gb["category"], "体育新闻");
     assert_eq!(gb["title"], "中国女排在世界杯上夺冠");
     assert_eq!(gb["paragraphs"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        (&gb["place"], &gb["date_text"], &gb["agency"]),
+        (
+            &serde_json::json!("北京"),
+            &serde_json::json!("9月29日"),
+            &serde_json::json!("新华社")
+        )
+    );
     let note = corpus.show("005_editors_note.txt");
     assert_eq!(note["title"], "Editor's note on this sample corpus");
     assert_eq!(note["place"], serde_json::Value::Null);

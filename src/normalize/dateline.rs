@@ -143,8 +143,30 @@ static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the dateline pattern is valid")
 });
 
+/// Chinese wire copy writes its dateline `北京，9月29日（新华社）——`
+/// (`corpus/007_beijing_gb18030.txt`): place, month 月 day 日, agency in
+/// full-width parentheses, a double dash.
+static CJK_DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?P<place>\p{Han}{1,12})\s*[，,]\s*(?P<date>(?P<month>\d{1,2})月(?P<day>\d{1,2})日)\s*(?:[（(](?P<agency>[^）)]{1,20})[）)])?\s*(?:——|--|—)",
+    )
+    .expect("the Chinese dateline pattern is valid")
+});
+
 /// Reads the dateline at the start of a paragraph, if it has one.
 pub fn parse_dateline(paragraph: &str) -> Option<Dateline> {
+    if let Some(caps) = CJK_DATELINE.captures(paragraph) {
+        let number = |name| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+        let month_day = number("month")
+            .zip(number("day"))
+            .filter(|&(m, d)| (1..=12).contains(&m) && (1..=31).contains(&d));
+        return Some(Dateline {
+            place: caps.name("place")?.as_str().to_string(),
+            date_text: caps.name("date").map(|m| m.as_str().to_string()),
+            month_day,
+            agency: caps.name("agency").map(|m| m.as_str().trim().to_string()),
+        });
+    }
     let caps = DATELINE.captures(paragraph)?;
     let place = caps.name("place")?.as_str().trim();
     let date = caps.name("date");
@@ -279,6 +301,10 @@ mod tests {
         capitalised_word_then_hyphen: "UN - the body" => None;
         lower_case_place: "Paris, Feb. 15 (Xinhua) -- x" => None;
         not_a_month: "PARIS, Foo. 15 (Xinhua) -- x" => None;
+        chinese: "北京，9月29日（新华社）——中国女子排球队29日夺冠。"
+            => Some(("北京", Some("9月29日"), Some((9, 29)), Some("新华社")));
+        chinese_no_agency: "上海，3月2日——x" => Some(("上海", Some("3月2日"), Some((3, 2)), None));
+        chinese_not_a_dateline: "北京是中国的首都。" => None;
         accented_place: "BOGOTÁ, Feb. 1 (Xinhua) -- x"
             => Some(("BOGOTÁ", Some("Feb. 1"), Some((2, 1)), Some("Xinhua")));
     }
