@@ -466,3 +466,32 @@ fn intermediate_commits_let_a_killed_run_resume() {
         "6000\n"
     );
 }
+
+#[test]
+fn files_normalized_by_older_rules_are_read_again() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    // Pretend the index was written by a sift with older normalization.
+    let meta_path = corpus.home().join("index/meta.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+    let current = format!(
+        "\\\"normalize_version\\\":{}",
+        sift::normalize::NORMALIZE_VERSION
+    );
+    assert!(meta.contains(&current), "{meta}");
+    std::fs::write(
+        &meta_path,
+        meta.replace(&current, "\\\"normalize_version\\\":0"),
+    )
+    .unwrap();
+    let out = corpus.index();
+    assert!(
+        out.stdout
+            .starts_with("13 files seen, 13 indexed (0 new, 13 updated), 0 unchanged"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(corpus.stats()["documents"], 13);
+    let again = corpus.index();
+    assert!(again.stdout.contains(" 13 unchanged"), "{}", again.stdout);
+}
