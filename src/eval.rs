@@ -54,8 +54,17 @@ pub struct Evaluation {
 /// Reads a query file: one `id<TAB>query` per line; blank lines and lines
 /// starting with `#` are ignored.
 pub fn read_queries(path: &Path) -> Result<Queries> {
+    read_with(path, parse_queries)
+}
+
+/// Reads a file and parses it, a parse error becoming an error that names
+/// the file and the line.
+fn read_with<T>(
+    path: &Path,
+    parse: fn(&str) -> std::result::Result<T, (usize, String)>,
+) -> Result<T> {
     let text = fs::read_to_string(path).map_err(|err| Error::io(path, err))?;
-    parse_queries(&text).map_err(|(line, reason)| Error::Format {
+    parse(&text).map_err(|(line, reason)| Error::Format {
         path: path.to_path_buf(),
         line,
         reason,
@@ -82,12 +91,7 @@ pub fn parse_queries(text: &str) -> std::result::Result<Queries, (usize, String)
 
 /// Reads TREC qrels: `query-id iteration document-id relevance` per line.
 pub fn read_qrels(path: &Path) -> Result<Qrels> {
-    let text = fs::read_to_string(path).map_err(|err| Error::io(path, err))?;
-    parse_qrels(&text).map_err(|(line, reason)| Error::Format {
-        path: path.to_path_buf(),
-        line,
-        reason,
-    })
+    read_with(path, parse_qrels)
 }
 
 /// Parses qrels text; errors carry the line number.

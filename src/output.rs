@@ -244,19 +244,13 @@ pub fn dispatch(out: &mut dyn Write, dispatch: &StoredDispatch, style: Style) ->
     .flatten()
     .collect();
     write!(out, "{fields}")?;
-    writeln!(
+    paragraph_counts(
         out,
-        "{:<10} {} kept, {} removed as duplicates",
-        "paragraphs",
         dispatch.paragraphs.len(),
-        dispatch.paragraphs_removed
+        dispatch.paragraphs_removed as usize,
     )?;
-    if dispatch.replacements > 0 {
-        writeln!(
-            out,
-            "{:<10} {} characters could not be decoded",
-            "damage", dispatch.replacements
-        )?;
+    if let Some(damage) = damage(dispatch.replacements as usize) {
+        writeln!(out, "{:<10} {damage}", "damage")?;
     }
     for paragraph in &dispatch.paragraphs {
         writeln!(out, "\n{paragraph}")?;
@@ -273,8 +267,7 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
     let line = |name: &str, value: Option<&str>| value.map(|v| format!("{name:<10} {v}\n"));
     let date = d.date.map(|date| date.to_string());
     let dateline = d.dateline.as_ref();
-    let damage =
-        (d.replacements > 0).then(|| format!("{} characters could not be decoded", d.replacements));
+    let damage = damage(d.replacements);
     let lines: String = [
         line("path", Some(&d.path)),
         line("encoding", Some(d.encoding)),
@@ -293,13 +286,8 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
     .flatten()
     .collect();
     write!(out, "{lines}")?;
-    writeln!(
-        out,
-        "{:<10} {} kept, {} removed as duplicates\n",
-        "paragraphs",
-        d.paragraphs.len(),
-        d.removed.len()
-    )?;
+    paragraph_counts(out, d.paragraphs.len(), d.removed.len())?;
+    writeln!(out)?;
     for (i, verdict) in inspection.paragraphs.iter().enumerate() {
         let status = match verdict.duplicate_of {
             Some(first) => format!("removed: exact duplicate of #{first}"),
@@ -314,6 +302,20 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
         writeln!(out, "#{:<3} {status}\n     {preview}{more}", i + 1)?;
     }
     Ok(())
+}
+
+/// The line of paragraph counts that `show` and `inspect` both print.
+fn paragraph_counts(out: &mut dyn Write, kept: usize, removed: usize) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<10} {kept} kept, {removed} removed as duplicates",
+        "paragraphs"
+    )
+}
+
+/// What `show` and `inspect` say of characters that could not be decoded.
+fn damage(replacements: usize) -> Option<String> {
+    (replacements > 0).then(|| format!("{replacements} characters could not be decoded"))
 }
 
 /// Writes index statistics.
