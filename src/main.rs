@@ -38,7 +38,8 @@ fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(err) if is_broken_pipe(&err) => Status::Found.into(),
         Err(err) => {
-            eprintln!("sift: {err:#}");
+            // Library errors name their cause in their own message: no chain.
+            eprintln!("sift: {err}");
             Status::Trouble.into()
         }
     }

@@ -14,7 +14,7 @@ use tantivy::schema::{
 };
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
-use tantivy::{Index, IndexSettings};
+use tantivy::{Index, IndexSettings, ReloadPolicy, Searcher, TantivyError};
 
 use crate::analyzer;
 use crate::error::{Error, Result};
@@ -155,6 +155,51 @@ pub fn open(dir: &Path) -> Result<(Index, Fields)> {
     }
     register_analyzers(&index);
     Ok((index, fields))
+}
+
+/// Opens the index in `dir` and a searcher on its last commit.
+///
+/// A writer in another process may commit while this runs and delete the
+/// segment files of the commit being opened; that shows as a file that
+/// vanished, and the open starts again on the newer commit.
+pub fn open_searcher(dir: &Path) -> Result<(Index, Fields, Searcher)> {
+    let mut attempts = 0;
+    loop {
+        let opened = open(dir).and_then(|(index, fields)| {
+            let reader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(|err| Error::index(dir, err))?;
+            let searcher = reader.searcher();
+            Ok((index, fields, searcher))
+        });
+        match opened {
+            Err(err) if attempts < 20 && is_vanished_file(&err) => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10 * attempts));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Whether an error says that a file of the index disappeared.
+fn is_vanished_file(err: &Error) -> bool {
+    use tantivy::directory::error::OpenReadError;
+    let not_found = |err: &std::io::Error| err.kind() == std::io::ErrorKind::NotFound;
+    match err {
+        Error::Io { source, .. } => not_found(source),
+        Error::Index { source, .. } => match source {
+            TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(_)) => true,
+            TantivyError::OpenReadError(OpenReadError::IoError { io_error, .. }) => {
+                not_found(io_error)
+            }
+            TantivyError::IoError(io_error) => not_found(io_error),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The schema version the last commit recorded in its payload, if any.

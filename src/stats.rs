@@ -36,9 +36,8 @@ pub struct Stats {
 
 /// Computes the statistics of the index in `index_dir`.
 pub fn stats(index_dir: &Path) -> Result<Stats> {
-    let (index, _) = schema::open(index_dir)?;
+    let (index, _, searcher) = schema::open_searcher(index_dir)?;
     let index_err = |err| Error::index(index_dir, err);
-    let searcher = index.reader().map_err(index_err)?.searcher();
     let (mut paragraphs_kept, mut paragraphs_removed) = (0, 0);
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
@@ -62,12 +61,16 @@ pub fn stats(index_dir: &Path) -> Result<Stats> {
     })
 }
 
+/// The bytes of the files in `dir`. A writer in another process may delete
+/// files while they are counted; those count as gone.
 fn folder_size(dir: &Path) -> std::io::Result<u64> {
     let mut total = 0;
     for entry in fs::read_dir(dir)? {
-        let metadata = entry?.metadata()?;
-        if metadata.is_file() {
-            total += metadata.len();
+        match entry.and_then(|entry| entry.metadata()) {
+            Ok(metadata) if metadata.is_file() => total += metadata.len(),
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
         }
     }
     Ok(total)

@@ -195,15 +195,9 @@ pub struct Engine {
 impl Engine {
     /// Opens the index in `dir`.
     pub fn open(dir: &Path) -> Result<Engine> {
-        let (index, fields) = schema::open(dir)?;
-        // One searcher for the engine's life: no thread watching for commits.
-        let reader = index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|err| Error::index(dir, err))?;
+        let (index, fields, searcher) = schema::open_searcher(dir)?;
         Ok(Engine {
-            searcher: reader.searcher(),
+            searcher,
             index,
             fields,
             dir: dir.to_path_buf(),
