@@ -243,6 +243,10 @@ pub struct StatsArgs {
     /// The index folder.
     #[arg(long, default_value = "index")]
     pub index: PathBuf,
+    /// Also read every file of the index and check its checksum (reads the
+    /// whole index; exits 2 naming the damaged files).
+    #[arg(long)]
+    pub verify: bool,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

@@ -248,7 +248,11 @@ impl Walk {
         let reason = if err.loop_ancestor().is_some() {
             SkipReason::BrokenLink(io::Error::other("symbolic link loop"))
         } else {
-            io_reason(err.into())
+            // The bare cause: the warning names the path itself.
+            let cause = err
+                .into_io_error()
+                .unwrap_or_else(|| io::Error::other("walk failed"));
+            io_reason(cause)
         };
         self.skipped(&path, reason)
     }
@@ -265,7 +269,8 @@ impl Walk {
     }
 }
 
-/// `path` relative to `root`, `/`-separated.
+/// `path` relative to `root`, `/`-separated. Bytes of a name that are not
+/// UTF-8 are written `\xNN`, so that two such names never share a key.
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     // The common case: UTF-8, and `/` is already the separator.
@@ -273,15 +278,27 @@ fn rel_path(root: &Path, path: &Path) -> String {
     if let Some(text) = rel.to_str().filter(|t| !t.is_empty()) {
         return text.to_string();
     }
-    let parts: Vec<_> = rel
+    let parts: Vec<String> = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| escape_name(c.as_os_str().as_encoded_bytes()))
         .collect();
     if parts.is_empty() {
-        path.to_string_lossy().into_owned()
+        escape_name(path.as_os_str().as_encoded_bytes())
     } else {
         parts.join("/")
     }
+}
+
+/// A file name with its bytes that are not UTF-8 written `\xNN`.
+fn escape_name(bytes: &[u8]) -> String {
+    let mut name = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        name.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            name.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    name
 }
 
 fn io_reason(err: io::Error) -> SkipReason {
@@ -414,6 +431,33 @@ mod tests {
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
         assert!(is_binary(&noise));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn names_that_are_not_utf8_are_escaped_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |bytes: &[u8]| {
+            let path = Path::new("/c/d").join(std::ffi::OsStr::from_bytes(bytes));
+            rel_path(Path::new("/c"), &path)
+        };
+        assert_eq!(name(b"caf\xe9.txt"), "d/caf\\xE9.txt");
+        assert_ne!(name(b"\xff.txt"), name(b"\xfe.txt"));
+    }
+
+    #[test]
+    fn a_file_gone_after_the_walk_is_skipped_as_vanished() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("a.txt"), "A title\nA body.").expect("write");
+        let mut walk = walk(dir.path(), &CrawlOptions::default()).expect("walk");
+        let entry = walk.next().expect("one entry").expect("a file");
+        std::fs::remove_file(&entry.path).expect("remove");
+        let skip = read(&entry, &CrawlOptions::default()).expect_err("gone");
+        assert_eq!(skip.reason.kind(), "vanished");
+        assert_eq!(
+            skip.to_string(),
+            "a.txt: file vanished before it could be read"
+        );
     }
 
     #[test]

@@ -84,6 +84,17 @@ pub enum Error {
     /// No document is stored under this path.
     #[error("{0}: no such document in the index")]
     NotFound(String),
+    /// A file of the index is damaged: truncated, or not what tantivy wrote.
+    #[error(
+        "{}: index is damaged ({damage}); run `sift index --rebuild`",
+        path.display()
+    )]
+    Corrupt {
+        /// The index folder.
+        path: PathBuf,
+        /// Which file, and what is wrong with it, in a few words.
+        damage: String,
+    },
     /// tantivy failed on an index operation.
     #[error("{}: {source}", path.display())]
     Index {
@@ -122,7 +133,50 @@ impl Error {
                     .and_then(|text| text.trim().parse().ok());
                 Error::Locked { path, pid }
             }
-            source => Error::Index { path, source },
+            source => match damage(&source) {
+                Some(damage) => Error::Corrupt { path, damage },
+                None => Error::Index { path, source },
+            },
         }
     }
+}
+
+/// Which file is damaged and how, when a tantivy error says so.
+fn damage(err: &tantivy::TantivyError) -> Option<String> {
+    use tantivy::TantivyError;
+    use tantivy::directory::error::OpenReadError;
+    let is_damage = |err: &io::Error| {
+        matches!(
+            err.kind(),
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+        ) || err.to_string().to_lowercase().contains("corrupt")
+    };
+    match err {
+        TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath })
+            if is_damage(io_error) =>
+        {
+            Some(format!(
+                "{}: {}",
+                filepath.display(),
+                first_sentence(&io_error.to_string())
+            ))
+        }
+        TantivyError::OpenReadError(OpenReadError::IncompatibleIndex(incompatibility)) => {
+            Some(first_sentence(&format!("{incompatibility:?}")))
+        }
+        // Its fields are private; its Debug form names the file.
+        TantivyError::DataCorruption(corruption) => {
+            Some(first_sentence(&format!("{corruption:?}")))
+        }
+        TantivyError::IoError(io_error) if is_damage(io_error) => {
+            Some(first_sentence(&io_error.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// The first sentence of a message, without its full stop.
+fn first_sentence(message: &str) -> String {
+    let end = message.find(". ").unwrap_or(message.len());
+    message[..end].trim_end_matches('.').to_string()
 }

@@ -34,7 +34,13 @@ impl From<Status> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    match run(cli::parse()) {
+    let cli = cli::parse();
+    std::panic::set_hook(Box::new(report_panic));
+    let outcome = std::panic::catch_unwind(|| run(cli));
+    let Ok(outcome) = outcome else {
+        return Status::Trouble.into();
+    };
+    match outcome {
         Ok(status) => status.into(),
         Err(err) if is_broken_pipe(&err) => Status::Found.into(),
         Err(err) => {
@@ -84,6 +90,9 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             Status::Found
         }
         Command::Stats(args) => {
+            if args.verify {
+                stats::verify(&args.index)?;
+            }
             let stats = stats::stats(&args.index)?;
             output::stats(
                 &mut out,
@@ -233,6 +242,28 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// A panic is a bug, or (inside tantivy) an index file damaged in a way its
+/// checks missed: one line, with the way out, instead of a backtrace.
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let message = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    // A worker's panic is reported already; its scope re-raises it.
+    if message == "a scoped thread panicked" {
+        return;
+    }
+    let location = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    eprintln!(
+        "sift: internal error: {message}{location}; if the index is damaged (`sift stats --verify` checks), `sift index --rebuild` recreates it"
+    );
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

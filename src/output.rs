@@ -353,8 +353,18 @@ pub fn summary_line(summary: &Summary) -> String {
     } else {
         ""
     };
+    let reasons = if summary.skipped.is_empty() {
+        String::new()
+    } else {
+        let counts: Vec<String> = summary
+            .skipped
+            .iter()
+            .map(|(reason, count)| format!("{count} {reason}"))
+            .collect();
+        format!(" ({})", counts.join(", "))
+    };
     format!(
-        "{} files seen, {} indexed ({} new, {} updated), {} unchanged, {} deleted, {} skipped, \
+        "{} files seen, {} indexed ({} new, {} updated), {} unchanged, {} deleted, {} skipped{reasons}, \
          {} duplicate paragraphs removed in {:.2}s ({:.0} docs/s, {:.1} MB/s){resumed}",
         summary.seen,
         summary.indexed(),

@@ -10,5 +10,7 @@ mod index;
 mod search;
 // The query language, filters, facets, sorting, batch runs, eval.
 mod query;
+// Bad input, damaged indexes, kills.
+mod faults;
 // The BBC news set from ../shared/corpora, indexed and searched whole.
 mod bbc;

@@ -111,6 +111,35 @@ impl TestCorpus {
         Output::of(&mut self.sift(args))
     }
 
+    /// Runs sift as a user without privileges: as is when the tests do not
+    /// run as root, else as `nobody` (setpriv), the folder given to it.
+    /// Permission tests need this: root reads and writes everything.
+    pub fn run_unprivileged(&self, args: &[&str]) -> Output {
+        use std::os::unix::fs::MetadataExt;
+        let probe = self.home().join(".uid-probe");
+        fs::write(&probe, "").expect("write a probe file");
+        let uid = fs::metadata(&probe).expect("probe metadata").uid();
+        fs::remove_file(&probe).expect("remove the probe");
+        if uid != 0 {
+            return self.run(args);
+        }
+        const NOBODY: u32 = 65534;
+        for entry in walkdir::WalkDir::new(self.home()) {
+            let entry = entry.expect("walk the test folder");
+            std::os::unix::fs::lchown(entry.path(), Some(NOBODY), Some(NOBODY))
+                .expect("give the test folder to nobody");
+        }
+        let sift = self.sift(args);
+        let mut cmd = Command::new("setpriv");
+        cmd.current_dir(self.home())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(sift.get_program())
+            .args(args);
+        Output::of(&mut cmd)
+    }
+
     /// The dispatch `show --json` prints for a path.
     pub fn show(&self, rel_path: &str) -> Value {
         let out = self.run(&["show", rel_path, "--json"]);

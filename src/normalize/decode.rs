@@ -106,16 +106,18 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 }
 
 /// True when the bytes are UTF-8 text damaged in a few places: at least one
-/// valid multi-byte sequence, and invalid sequences rare. Such a file is kept
-/// as UTF-8 rather than re-read as a legacy encoding, which would garble
-/// every valid multi-byte character in it.
+/// valid multi-byte sequence, and no more invalid sequences than valid ones.
+/// Such a file is kept as UTF-8 rather than re-read as a legacy encoding,
+/// which would garble every valid multi-byte character in it. Legacy text
+/// rarely forms a valid sequence by chance (it takes a lead byte followed
+/// by a continuation byte), so its invalid sequences far outnumber them.
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let (mut valid_multibyte, mut invalid) = (0usize, 0usize);
     for chunk in bytes.utf8_chunks() {
         valid_multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
         invalid += usize::from(!chunk.invalid().is_empty());
     }
-    valid_multibyte > 0 && invalid * 4 <= valid_multibyte
+    valid_multibyte > 0 && invalid <= valid_multibyte
 }
 
 /// Counts U+FFFD characters that the source itself encodes, so that they are
@@ -128,7 +130,8 @@ fn bytes_count_fffd(body: &[u8], encoding: &'static Encoding) -> usize {
     }
 }
 
-/// Unifies line ends and applies NFC, borrowing when nothing changes.
+/// Unifies line ends, turns control characters (NUL, form feed, C1…) into
+/// spaces and applies NFC, borrowing when nothing changes.
 pub fn clean(text: &str) -> Cow<'_, str> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let text: Cow<'_, str> = if text.contains('\r') {
@@ -136,11 +139,32 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     };
+    // C1 controls are U+0080..U+009F: 0xC2 then 0x80..=0x9F in UTF-8.
+    let has_controls =
+        text.bytes().any(|b| is_ascii_control(b) || b == 0xC2) && text.chars().any(is_control);
+    let text: Cow<'_, str> = if has_controls {
+        Cow::Owned(
+            text.chars()
+                .map(|c| if is_control(c) { ' ' } else { c })
+                .collect(),
+        )
+    } else {
+        text
+    };
     if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         text
     } else {
         Cow::Owned(text.nfc().collect())
     }
+}
+
+/// A control character other than tab and line feed.
+fn is_control(c: char) -> bool {
+    c.is_control() && c != '\t' && c != '\n'
+}
+
+fn is_ascii_control(byte: u8) -> bool {
+    byte.is_ascii_control() && byte != b'\t' && byte != b'\n'
 }
 
 #[cfg(test)]
@@ -169,6 +193,9 @@ mod tests {
         utf16le_no_bom: b"H\x00e\x00l\x00l\x00o\x00" => "Hello", "UTF-16LE", 0;
         nfc: "Mu\u{308}ller".as_bytes() => "M\u{fc}ller", "UTF-8", 0;
         damaged_utf8: b"\xE5\x9B\xBD\xE9\x99\x85 \xFF news \xE8\x8B\xB1\xE8\xAF\xAD" => "国际 \u{FFFD} news 英语", "UTF-8", 1;
+        damaged_latin_utf8: b"Caf\xC3\xA9 \xE2\x80\x94 \xFF\xFE r\xC3\xA9opened" => "Caf\u{e9} \u{2014} \u{FFFD}\u{FFFD} r\u{e9}opened", "UTF-8", 2;
+        windows_1252_with_a_chance_pair: b"Caf\xE9 na\xEFve \xC9t\xE9 d\xE9j\xE0 \xC2\xA3" => "Caf\u{e9} na\u{ef}ve \u{c9}t\u{e9} d\u{e9}j\u{e0} \u{c2}\u{a3}", "windows-1252", 0;
+        controls: b"a\x00b\x0cc\x7fd\xC2\x85e\tf\ng" => "a b c d e\tf\ng", "UTF-8", 0;
         genuine_fffd: "a\u{FFFD}b".as_bytes() => "a\u{FFFD}b", "UTF-8", 0;
     }
 

@@ -23,7 +23,7 @@ use crate::raw_file::RawFile;
 /// The version of the normalization rules. Bump it whenever a change could
 /// normalize a file differently: the next `sift index` then re-reads every
 /// file instead of trusting unchanged sizes and times.
-pub const NORMALIZE_VERSION: u32 = 2;
+pub const NORMALIZE_VERSION: u32 = 3;
 
 /// Settings that change how files normalize.
 #[derive(Debug, Clone)]
