@@ -95,6 +95,16 @@ pub enum Error {
         /// Which file, and what is wrong with it, in a few words.
         damage: String,
     },
+    /// The disk holding the index is full. What was being written is
+    /// dropped; the last commit is untouched.
+    #[error(
+        "{}: no space left on the device; this run was not committed, the index holds the last commit",
+        path.display()
+    )]
+    DiskFull {
+        /// The index folder.
+        path: PathBuf,
+    },
     /// tantivy failed on an index operation.
     #[error("{}: {source}", path.display())]
     Index {
@@ -133,12 +143,25 @@ impl Error {
                     .and_then(|text| text.trim().parse().ok());
                 Error::Locked { path, pid }
             }
+            source if is_disk_full(&source) => Error::DiskFull { path },
             source => match damage(&source) {
                 Some(damage) => Error::Corrupt { path, damage },
                 None => Error::Index { path, source },
             },
         }
     }
+}
+
+/// Whether a tantivy error comes from a full disk.
+fn is_disk_full(err: &tantivy::TantivyError) -> bool {
+    use tantivy::TantivyError;
+    use tantivy::directory::error::OpenWriteError;
+    let io_error = match err {
+        TantivyError::IoError(io_error) => io_error,
+        TantivyError::OpenWriteError(OpenWriteError::IoError { io_error, .. }) => io_error,
+        _ => return false,
+    };
+    io_error.kind() == io::ErrorKind::StorageFull
 }
 
 /// Which file is damaged and how, when a tantivy error says so.

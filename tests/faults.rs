@@ -233,3 +233,73 @@ fn assert_recovers(corpus: &TestCorpus) {
     assert_eq!(corpus.stats()["documents"], 13);
     assert_eq!(corpus.search_json(&["retaliatory measures"]).len(), 1);
 }
+
+/// A disk that fills up mid-run: the run fails with one line, the last
+/// commit stays searchable, and once there is room the next run completes.
+/// The disk is a small tmpfs, which needs root (or CAP_SYS_ADMIN).
+#[test]
+fn a_full_disk_fails_the_run_and_keeps_the_last_commit() {
+    let corpus = TestCorpus::sample();
+    let Some(disk) = SmallDisk::mount(&corpus.home().join("disk"), "300k") else {
+        eprintln!("skipped: this machine does not let the test mount a tmpfs");
+        return;
+    };
+    let index = ["--index", "disk/index"];
+    let run = |args: &[&str]| corpus.run(&[args, &index[..]].concat());
+    assert_eq!(run(&["index", "corpus"]).code, 0);
+    corpus.write_batch(3000);
+    let out = run(&["index", "corpus"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "sift: disk/index: no space left on the device; this run was not committed, \
+         the index holds the last commit\n"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&run(&["stats", "--json"]).stdout).expect("stats --json");
+    assert_eq!(stats["documents"], 13);
+    assert_eq!(run(&["search", "retaliatory measures"]).code, 0);
+
+    disk.resize("20m");
+    let out = run(&["index", "corpus"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(run(&["search", "rangers", "--count"]).stdout, "3000\n");
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk {
+    dir: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<SmallDisk> {
+        fs::create_dir_all(dir).ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| SmallDisk {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.dir)
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "remount the tmpfs");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.dir)
+            .status();
+    }
+}
