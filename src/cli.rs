@@ -81,7 +81,7 @@ pub struct IndexArgs {
 pub struct SearchArgs {
     /// The query: words (all must match), "phrases", "phrase"~N, field:value,
     /// +must, -mustnot, AND, OR, NOT, parentheses, prefix*, word~1, ^boost.
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present = "batch", allow_hyphen_values = true)]
     pub query: Option<String>,
     /// Run every query of a file (`id<TAB>query` per line) in one process.
     #[arg(long, value_name = "QUERIES.tsv", conflicts_with = "query")]

@@ -395,36 +395,6 @@ fn a_second_writer_is_refused_and_readers_see_the_last_commit() {
 }
 
 #[test]
-fn a_killed_run_leaves_the_last_commit_readable() {
-    let corpus = TestCorpus::sample();
-    corpus.index();
-    corpus.write_batch(6000);
-    // Kill runs at varied moments: while walking, indexing, committing.
-    for delay_ms in [0u64, 50, 150, 300, 500] {
-        let mut child = corpus.spawn(&["index", "corpus"]);
-        corpus.wait_for_writer(&child);
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        child.kill().expect("SIGKILL the run");
-        child.wait().expect("reap it");
-        // The index opens, and holds exactly one committed state: the sample
-        // alone, or (if the kill came after the commit) everything.
-        let documents = corpus.stats()["documents"].as_u64();
-        assert!(
-            matches!(documents, Some(13) | Some(6013)),
-            "after a kill at {delay_ms} ms: {documents:?}"
-        );
-        assert_eq!(corpus.search_json(&["retaliatory measures"]).len(), 1);
-    }
-    let out = corpus.index();
-    assert!(out.stdout.starts_with("6013 files seen"), "{}", out.stdout);
-    assert_eq!(corpus.stats()["documents"], 6013);
-    assert_eq!(
-        corpus.run(&["search", "rangers", "--count"]).stdout,
-        "6000\n"
-    );
-}
-
-#[test]
 fn intermediate_commits_let_a_killed_run_resume() {
     let corpus = TestCorpus::sample();
     corpus.index();
