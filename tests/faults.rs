@@ -305,7 +305,7 @@ impl Drop for SmallDisk {
 }
 
 /// SIGKILL at spread moments of indexing runs (walking, indexing,
-/// intermediate and final commits, merges; every third run a `--rebuild`),
+/// intermediate and final commits, merges; mostly `--rebuild` runs),
 /// `SIFT_KILLS` times (default 6; bench/crash.sh runs 25 in release mode).
 /// After each kill the index opens, stats and search agree, and no
 /// committed document of a plain run is lost; at the end a plain run yields
@@ -317,25 +317,34 @@ fn killed_runs_never_lose_committed_documents() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(6);
     let corpus = TestCorpus::sample();
+    corpus.index();
     corpus.write_batch(6000);
     let clean = ["--index", "clean"];
     let started = std::time::Instant::now();
-    let out = corpus.run(&["index", "corpus", "--commit-every", "500", clean[0], clean[1]]);
+    let out = corpus.run(&[
+        "index",
+        "corpus",
+        "--commit-every",
+        "500",
+        clean[0],
+        clean[1],
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let run_time = started.elapsed();
     let expected = ranked(&corpus, &clean);
 
     let (mut committed, mut finished) = (0, true);
     for kill in 0..kills {
-        // A run after a finished one would have nothing to do.
-        let rebuild = kill % 3 == 2 || finished;
+        // Mostly rebuilds, so that kills land mid-run; every third run
+        // resumes the last one (unless it finished: nothing would be left).
+        let rebuild = kill % 3 != 1 || finished;
         let mut args = vec!["index", "corpus", "--commit-every", "500"];
         if rebuild {
             args.push("--rebuild");
         }
-        // Spread over the whole run and a little past it; 7 is prime to the
-        // 100 steps, so successive kills land far apart.
-        let fraction = f64::from((kill * 37 + 11) % 100) / 90.0;
+        // Spread over 0–90 % of a clean run; 37 is prime to the 100 steps,
+        // so successive kills land far apart.
+        let fraction = f64::from((kill * 37 + 11) % 100) / 110.0;
         let delay = run_time.mul_f64(fraction);
         let mut child = corpus.spawn(&args);
         std::thread::sleep(delay);
@@ -346,10 +355,17 @@ fn killed_runs_never_lose_committed_documents() {
         eprintln!(
             "kill {kill}: {}after {delay:?}: {documents} documents{}",
             if rebuild { "--rebuild " } else { "" },
-            if status.success() { " (the run had finished)" } else { "" },
+            if status.success() {
+                " (the run had finished)"
+            } else {
+                ""
+            },
         );
         if !rebuild {
-            assert!(documents >= committed, "kill {kill}: {documents} < {committed}");
+            assert!(
+                documents >= committed,
+                "kill {kill}: {documents} < {committed}"
+            );
         }
         committed = documents;
     }
@@ -379,7 +395,12 @@ fn consistent_documents(corpus: &TestCorpus) -> u64 {
 fn ranked(corpus: &TestCorpus, index: &[&str]) -> Vec<(String, String)> {
     let mut all = Vec::new();
     // Queries without ties: tied hits come in index order, which differs.
-    for query in ["retaliatory measures", "\"batch dispatch 4242\"", "panda", "wind farms"] {
+    for query in [
+        "retaliatory measures",
+        "\"batch dispatch 4242\"",
+        "panda",
+        "wind farms",
+    ] {
         let hits = corpus.search_json(&[&[query, "--limit", "5"], index].concat());
         for hit in hits {
             all.push((

@@ -592,3 +592,97 @@ fn date(doc: &TantivyDocument, fields: &Fields) -> Option<String> {
     let days = value.into_timestamp_secs().div_euclid(86_400);
     Some(Date::from_days_since_epoch(days).to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::crawl::CrawlOptions;
+    use crate::index::{self, IndexOptions};
+    use crate::normalize::NormalizeOptions;
+
+    /// The sample corpus, indexed into a temporary folder.
+    fn sample_engine() -> (tempfile::TempDir, Engine) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let options = IndexOptions {
+            corpus: Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+            index_dir: dir.path().join("index"),
+            threads: 1,
+            memory_mb: 64,
+            rebuild: false,
+            commit_every: 0,
+            crawl: CrawlOptions::default(),
+            normalize: NormalizeOptions::default(),
+        };
+        index::index(&options, &mut |_| {}).expect("the sample corpus indexes");
+        let engine = Engine::open(&options.index_dir).expect("the index opens");
+        (dir, engine)
+    }
+
+    /// Pieces of query syntax, strung together at random.
+    fn query_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("AND "),
+            Just("OR "),
+            Just("NOT "),
+            Just("title:"),
+            Just("date:"),
+            Just("place:"),
+            Just("nope:"),
+            Just("\""),
+            Just("("),
+            Just(")"),
+            Just("*"),
+            Just("~"),
+            Just("~2 "),
+            Just("^"),
+            Just("^2 "),
+            Just("+"),
+            Just("-"),
+            Just("'"),
+            Just("\\"),
+            Just("["),
+            Just("]"),
+            Just(" TO "),
+            Just("2017-02-15"),
+            Just("panda "),
+            Just("retaliatory "),
+            Just("英语"),
+            Just(" "),
+        ];
+        prop::collection::vec(piece, 0..14).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Any query text, with any options, is answered or refused with a
+        /// query error; never a panic, never another kind of error. (The
+        /// fuzz target in fuzz/ does the same with libFuzzer's inputs.)
+        #[test]
+        fn any_query_is_answered_or_refused(
+            text in query_text(),
+            flags in 0u8..64,
+        ) {
+            thread_local! {
+                static ENGINE: (tempfile::TempDir, Engine) = sample_engine();
+            }
+            let mut request = Request::new(text.clone());
+            request.query_options.any = flags & 1 != 0;
+            request.query_options.fuzzy = flags & 2 != 0;
+            request.query_options.plain = flags & 4 != 0;
+            request.facets = flags & 8 != 0;
+            request.explain = flags & 16 != 0;
+            if flags & 32 != 0 {
+                request.sort = SortBy::Date;
+            }
+            ENGINE.with(|(_, engine)| match engine.search(&request) {
+                Ok(_) | Err(Error::Query { .. } | Error::Date(_)) => Ok(()),
+                Err(err) => Err(TestCaseError::fail(format!("{text:?}: {err}"))),
+            })?;
+        }
+    }
+}
