@@ -8,9 +8,10 @@
 //! documents to tantivy's writer, and the calling thread collects outcomes
 //! and reports them through [`Event`]s.
 //!
-//! Nothing is visible until the single commit at the end, which also records
-//! the schema version and the run's [`Summary`] as its payload. A run that
-//! fails or is killed leaves the previous commit as it was.
+//! Nothing is visible until a commit: every `commit_every` documents and at
+//! the end, each recording the schema version and the run's [`Summary`] as
+//! its payload. A run that fails or is killed leaves the last commit as it
+//! was, and the next run resumes from it.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -22,10 +23,11 @@ use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::Term;
-use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
+use tantivy::{DateTime, Index, TantivyDocument};
 
 use crate::crawl::{self, CrawlOptions, Entry, Skip};
 use crate::error::{Error, Result, WRITER_PID_FILE};
+use crate::inflight::{Gauge, Queued};
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
@@ -34,6 +36,14 @@ pub const DEFAULT_COMMIT_EVERY: usize = 50_000;
 
 /// The default indexing memory budget, in MiB, shared by all threads.
 pub const DEFAULT_MEMORY_MB: u32 = 256;
+
+/// sift's side of tantivy's writer: documents carry a ticket for their bytes.
+type IndexWriter = tantivy::IndexWriter<Queued>;
+
+/// The share of the memory budget that documents waiting for tantivy's
+/// indexing threads may take, within these bounds.
+const QUEUED_SHARE: usize = 8;
+const QUEUED_BYTES: std::ops::RangeInclusive<usize> = (4 << 20)..=(64 << 20);
 
 /// tantivy refuses less than this per indexing thread.
 const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
@@ -194,6 +204,8 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)
         .map_err(|err| Error::index(dir, err))?;
+    let gauge =
+        Gauge::new((memory / QUEUED_SHARE).clamp(*QUEUED_BYTES.start(), *QUEUED_BYTES.end()));
     let pid_file = dir.join(WRITER_PID_FILE);
     fs::write(&pid_file, std::process::id().to_string())
         .map_err(|err| Error::io(&pid_file, err))?;
@@ -237,8 +249,8 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
             scope.spawn(move || feed(walk, known, trust_stamps, &jobs_tx, &walker_outcomes));
         for _ in 0..threads {
             let (jobs, outcomes) = (jobs_rx.clone(), outcomes_tx.clone());
-            let (writer, fields) = (&writer, &fields);
-            scope.spawn(move || work(&jobs, &outcomes, writer, fields, options));
+            let (writer, fields, gauge) = (&writer, &fields, &gauge);
+            scope.spawn(move || work(&jobs, &outcomes, writer, fields, gauge, options));
         }
         drop((jobs_rx, outcomes_tx));
         let failure = collect(&outcomes_rx, &mut summary, on_event, &mut commit_point);
@@ -393,6 +405,7 @@ fn work(
     outcomes: &Sender<Outcome>,
     writer: &RwLock<IndexWriter>,
     fields: &Fields,
+    gauge: &std::sync::Arc<Gauge>,
     options: &IndexOptions,
 ) {
     for Job { entry, existed } in jobs {
@@ -411,7 +424,8 @@ fn work(
                 if existed {
                     writer.delete_term(path_term);
                 }
-                match writer.add_document(document(&dispatch, fields)) {
+                let doc = Queued::new(document(&dispatch, fields), dispatch.size as usize, gauge);
+                match writer.add_document(doc) {
                     Ok(_) => Outcome::Indexed(Indexed {
                         updated: existed,
                         removed: dispatch.removed.len(),

@@ -33,6 +33,7 @@ pub mod crawl;
 pub mod error;
 pub mod eval;
 pub mod index;
+pub mod inflight;
 pub mod normalize;
 pub mod output;
 pub mod raw_file;
