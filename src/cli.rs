@@ -68,6 +68,11 @@ pub struct IndexArgs {
     /// them changes; use with --rebuild).
     #[arg(long)]
     pub keep_duplicates: bool,
+    /// Also remove paragraphs this similar (0–1, word subsequence over the
+    /// shorter paragraph) to an earlier one of the same file; 0 turns
+    /// near-duplicates off (use with --rebuild).
+    #[arg(long, default_value_t = sift::normalize::DEFAULT_NEAR_DUP, value_parser = similarity)]
+    pub near_dup: f32,
     /// Forget what is indexed and index the whole corpus again.
     #[arg(long)]
     pub rebuild: bool,
@@ -252,6 +257,14 @@ pub struct StatsArgs {
     pub json: bool,
 }
 
+/// A similarity threshold: a number from 0 to 1.
+fn similarity(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
+        _ => Err(format!("{text:?} is not a number from 0 to 1")),
+    }
+}
+
 /// Parses the command line, exiting with usage help on error.
 pub fn parse() -> Cli {
     Cli::parse()
@@ -274,6 +287,7 @@ impl IndexArgs {
             normalize: NormalizeOptions {
                 year: self.year,
                 dedup: !self.keep_duplicates,
+                near_dup: self.near_dup,
             },
         }
     }

@@ -289,9 +289,12 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
     paragraph_counts(out, d.paragraphs.len(), d.removed.len())?;
     writeln!(out)?;
     for (i, verdict) in inspection.paragraphs.iter().enumerate() {
-        let status = match verdict.duplicate_of {
-            Some(first) => format!("removed: exact duplicate of #{first}"),
-            None => "kept".to_string(),
+        let status = match (verdict.duplicate_of, verdict.similarity) {
+            (Some(first), None) => format!("removed: exact duplicate of #{first}"),
+            (Some(first), Some(similarity)) => {
+                format!("removed: near-duplicate of #{first} at similarity {similarity:.2}")
+            }
+            (None, _) => "kept".to_string(),
         };
         let preview: String = verdict.text.chars().take(70).collect();
         let more = if verdict.text.chars().count() > 70 {

@@ -1,28 +1,71 @@
 //! Removal of repeated paragraphs within one dispatch.
 //!
 //! Wire files are often pasted twice (`corpus/000_e9f58710e6d47200.txt` holds
-//! its whole body two times). A paragraph's identity is its [`key`]: its
-//! letters and digits, lower-cased, with every run of anything else (white
-//! space, punctuation, quotes of any style) folded to one space. The first
-//! occurrence wins and order is kept.
+//! its whole body two times), sometimes with small edits between the copies.
+//! A paragraph's identity is its [`key`]: its letters and digits,
+//! lower-cased, with every run of anything else (white space, punctuation,
+//! quotes of any style) folded to one space. The first occurrence wins and
+//! order is kept.
+//!
+//! Exact repeats share a key. Near repeats (a changed word, a fixed typo, a
+//! clause added at the end) are found by word-level similarity: the longest
+//! common subsequence of the two keys' words over the length of the shorter
+//! one, which is 1 when one paragraph holds the other whole and 0.95 for one
+//! word changed in twenty. A dispatch has tens of paragraphs, so every pair
+//! is compared exactly, no sketch needed: a sorted bag of word hashes
+//! bounds the similarity from above first (O(w) per pair), and the O(w²)
+//! subsequence runs only for pairs that pass. Paragraphs under
+//! [`NEAR_MIN_WORDS`] words, or under half the other's length, are only ever
+//! exact repeats: sharing a few common words never removes a paragraph.
 
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
+use serde::Serialize;
+
+/// Paragraphs shorter than this (in words) are never near-duplicates.
+pub const NEAR_MIN_WORDS: usize = 10;
+
+/// The shorter paragraph of a near-duplicate pair has at least this share
+/// of the longer one's words.
+const NEAR_MIN_LENGTH_RATIO: f32 = 0.5;
+
+/// A paragraph removed as a repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Removal {
+    /// Its position among the file's paragraphs.
+    pub position: usize,
+    /// The position of the kept paragraph it repeats.
+    pub original: usize,
+    /// Word similarity to that paragraph, for near-duplicates; `None` for an
+    /// exact repeat.
+    pub similarity: Option<f32>,
+}
 
 /// The outcome of de-duplicating one dispatch's paragraphs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Deduped {
     /// The paragraphs kept, in first-seen order.
     pub kept: Vec<String>,
-    /// For each paragraph removed: its position in the input and the position
-    /// (in the input) of the paragraph it repeats.
-    pub removed: Vec<(usize, usize)>,
+    /// The paragraphs removed, in order.
+    pub removed: Vec<Removal>,
 }
 
-/// Removes paragraphs whose [`key`] was already seen, keeping order.
-pub fn dedup(paragraphs: Vec<String>) -> Deduped {
+/// A kept paragraph, as near-duplicate detection compares it.
+struct Words {
+    position: usize,
+    /// Hashes of the key's words, in order.
+    sequence: Vec<u64>,
+    /// The same, sorted: a bag for the upper bound.
+    bag: Vec<u64>,
+}
+
+/// Removes paragraphs whose [`key`] was already seen and, when `near` is
+/// above 0, paragraphs at least `near` similar to a kept one; keeps order.
+pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
     let mut first_seen: FxHashMap<String, usize> = FxHashMap::default();
+    let mut kept_words: Vec<Words> = Vec::new();
     let mut out = Deduped::default();
     for (position, paragraph) in paragraphs.into_iter().enumerate() {
         let key = key(&paragraph);
@@ -32,15 +75,114 @@ pub fn dedup(paragraphs: Vec<String>) -> Deduped {
             out.kept.push(paragraph);
             continue;
         }
-        match first_seen.get(&key) {
-            Some(&first) => out.removed.push((position, first)),
-            None => {
-                first_seen.insert(key, position);
-                out.kept.push(paragraph);
+        if let Some(&original) = first_seen.get(&key) {
+            out.removed.push(Removal {
+                position,
+                original,
+                similarity: None,
+            });
+            continue;
+        }
+        if near > 0.0 {
+            let words = Words::of(position, &key);
+            if let Some((original, similarity)) = most_similar(&words, &kept_words, near) {
+                out.removed.push(Removal {
+                    position,
+                    original,
+                    similarity: Some(similarity),
+                });
+                continue;
+            }
+            if words.sequence.len() >= NEAR_MIN_WORDS {
+                kept_words.push(words);
+            }
+        }
+        first_seen.insert(key, position);
+        out.kept.push(paragraph);
+    }
+    out
+}
+
+impl Words {
+    fn of(position: usize, key: &str) -> Words {
+        let sequence: Vec<u64> = key.split(' ').map(word_hash).collect();
+        let mut bag = sequence.clone();
+        bag.sort_unstable();
+        Words {
+            position,
+            sequence,
+            bag,
+        }
+    }
+}
+
+fn word_hash(word: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    word.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The kept paragraph most similar to `words`, if any reaches `near`.
+fn most_similar(words: &Words, kept: &[Words], near: f32) -> Option<(usize, f32)> {
+    if words.sequence.len() < NEAR_MIN_WORDS {
+        return None;
+    }
+    let mut best: Option<(usize, f32)> = None;
+    for other in kept {
+        let (short, long) = if words.sequence.len() <= other.sequence.len() {
+            (words, other)
+        } else {
+            (other, words)
+        };
+        let shorter = short.sequence.len() as f32;
+        if shorter < NEAR_MIN_LENGTH_RATIO * long.sequence.len() as f32 {
+            continue;
+        }
+        if (bag_overlap(&short.bag, &long.bag) as f32) < near * shorter {
+            continue;
+        }
+        let similarity = lcs_len(&short.sequence, &long.sequence) as f32 / shorter;
+        if similarity >= near && best.is_none_or(|(_, s)| similarity > s) {
+            best = Some((other.position, similarity));
+        }
+    }
+    best
+}
+
+/// The size of the multiset intersection of two sorted bags: an upper bound
+/// of the longest common subsequence.
+fn bag_overlap(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
             }
         }
     }
-    out
+    shared
+}
+
+/// The length of the longest common subsequence, in one row of memory.
+fn lcs_len(a: &[u64], b: &[u64]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for &x in a {
+        let mut diagonal = 0;
+        for (j, &y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// The identity of a paragraph: alphanumeric runs, lower-cased, joined by
@@ -123,14 +265,20 @@ mod tests {
 
     #[test]
     fn removes_repeats_keeping_first_and_order() {
-        let out = dedup(strings(&["A b.", "C d.", "a B", "E", "c  d"]));
+        let out = dedup(strings(&["A b.", "C d.", "a B", "E", "c  d"]), 0.9);
         assert_eq!(out.kept, strings(&["A b.", "C d.", "E"]));
-        assert_eq!(out.removed, vec![(2, 0), (4, 1)]);
+        let pairs: Vec<_> = out
+            .removed
+            .iter()
+            .map(|r| (r.position, r.original))
+            .collect();
+        assert_eq!(pairs, vec![(2, 0), (4, 1)]);
+        assert!(out.removed.iter().all(|r| r.similarity.is_none()));
     }
 
     #[test]
     fn punctuation_only_paragraphs_are_kept() {
-        let out = dedup(strings(&["***", "***"]));
+        let out = dedup(strings(&["***", "***"]), 0.9);
         assert_eq!(out.kept.len(), 2);
     }
 
@@ -141,7 +289,7 @@ mod tests {
         fn keeps_every_paragraph_that_occurs_once_in_order(
             paragraphs in proptest::collection::vec("[a-cA-C .,]{0,6}", 0..12)
         ) {
-            let out = dedup(paragraphs.clone());
+            let out = dedup(paragraphs.clone(), 0.0);
             let once: Vec<&String> = paragraphs
                 .iter()
                 .filter(|p| paragraphs.iter().filter(|q| key(q) == key(p)).count() == 1)
@@ -150,7 +298,89 @@ mod tests {
             prop_assert_eq!(kept_once, once);
             prop_assert_eq!(out.kept.len() + out.removed.len(), paragraphs.len());
             prop_assert!(is_unique(&out.kept));
-            prop_assert_eq!(dedup(out.kept.clone()).kept, out.kept);
+            prop_assert_eq!(dedup(out.kept.clone(), 0.0).kept, out.kept);
         }
+
+        /// Near-duplicate removal only ever removes more, keeps order, and
+        /// is idempotent.
+        #[test]
+        fn near_removal_is_a_subset_and_idempotent(
+            paragraphs in proptest::collection::vec("(alpha|beta|gamma|delta|[a-z]{1,3})( (alpha|beta|gamma|delta|[a-z]{1,3})){0,14}", 0..10),
+            near in 0.5f32..1.0,
+        ) {
+            let exact = dedup(paragraphs.clone(), 0.0);
+            let out = dedup(paragraphs.clone(), near);
+            prop_assert!(out.kept.iter().all(|p| exact.kept.contains(p)));
+            prop_assert_eq!(out.kept.len() + out.removed.len(), paragraphs.len());
+            prop_assert_eq!(&dedup(out.kept.clone(), near).kept, &out.kept);
+            for removal in &out.removed {
+                prop_assert!(removal.original < removal.position);
+                prop_assert!(removal.similarity.is_none_or(|s| s >= near && s <= 1.0));
+            }
+        }
+    }
+
+    const BASE: &str = "The foreign ministry said on Wednesday that talks between the two \
+        countries would resume next month in Geneva after a pause of two years.";
+
+    fn near(a: &str, b: &str) -> Option<f32> {
+        dedup(strings(&[a, b]), 0.9)
+            .removed
+            .first()
+            .and_then(|r| r.similarity)
+    }
+
+    #[test]
+    fn a_changed_word_a_typo_or_an_added_clause_is_a_near_duplicate() {
+        let changed = BASE.replace("Wednesday", "Thursday");
+        let typo = BASE.replace("ministry", "minsitry");
+        let clause = BASE.replace("two years.", "two years, officials said.");
+        for edited in [changed, typo, clause] {
+            let similarity = near(BASE, &edited).expect("a near-duplicate");
+            assert!(
+                (0.9..1.0).contains(&similarity) || similarity == 1.0,
+                "{similarity}"
+            );
+        }
+        assert_eq!(
+            near(
+                BASE,
+                &BASE.replace("two years.", "two years, officials said.")
+            ),
+            Some(1.0)
+        );
+    }
+
+    #[test]
+    fn unique_paragraphs_sharing_common_words_are_kept() {
+        let other = "The foreign ministry said on Monday that the two countries had \
+            signed a trade agreement covering steel, grain and fuel for next year.";
+        assert_eq!(near(BASE, other), None);
+        // Short paragraphs are only ever exact repeats.
+        assert_eq!(
+            near(
+                "Talks resume in Geneva next month.",
+                "Talks resume in Paris next month."
+            ),
+            None
+        );
+        // One paragraph holding a short one whole is not its repeat.
+        assert_eq!(
+            near("The ministry said the talks would resume next month.", BASE),
+            None
+        );
+    }
+
+    #[test]
+    fn zero_turns_near_duplicates_off() {
+        let changed = BASE.replace("Wednesday", "Thursday");
+        assert!(dedup(strings(&[BASE, &changed]), 0.0).removed.is_empty());
+    }
+
+    #[test]
+    fn lcs_and_bag_overlap() {
+        assert_eq!(lcs_len(&[1, 2, 3, 4], &[1, 3, 4, 5]), 3);
+        assert_eq!(lcs_len(&[], &[1]), 0);
+        assert_eq!(bag_overlap(&[1, 1, 2, 5], &[1, 2, 2, 5, 7]), 3);
     }
 }

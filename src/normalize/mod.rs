@@ -23,7 +23,7 @@ use crate::raw_file::RawFile;
 /// The version of the normalization rules. Bump it whenever a change could
 /// normalize a file differently: the next `sift index` then re-reads every
 /// file instead of trusting unchanged sizes and times.
-pub const NORMALIZE_VERSION: u32 = 3;
+pub const NORMALIZE_VERSION: u32 = 4;
 
 /// Settings that change how files normalize.
 #[derive(Debug, Clone)]
@@ -33,19 +33,26 @@ pub struct NormalizeOptions {
     /// Remove repeated paragraphs (on by default; off only to measure what
     /// removing them does).
     pub dedup: bool,
+    /// Also remove paragraphs at least this similar to an earlier one (see
+    /// [`dedup`]); 0 removes exact repeats only.
+    pub near_dup: f32,
 }
+
+/// The default near-duplicate similarity threshold.
+pub const DEFAULT_NEAR_DUP: f32 = 0.9;
 
 impl Default for NormalizeOptions {
     fn default() -> Self {
         NormalizeOptions {
             year: None,
             dedup: true,
+            near_dup: DEFAULT_NEAR_DUP,
         }
     }
 }
 
 /// A dispatch as sift understands it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dispatch {
     /// Path relative to the corpus root.
     pub path: String,
@@ -60,9 +67,8 @@ pub struct Dispatch {
     /// The de-duplicated paragraphs, in first-seen order; the dateline stays
     /// at the head of the first.
     pub paragraphs: Vec<String>,
-    /// For each paragraph removed as a duplicate: its position among the
-    /// file's paragraphs and the position of the paragraph it repeats.
-    pub removed: Vec<(usize, usize)>,
+    /// The paragraphs removed as exact or near repeats.
+    pub removed: Vec<dedup::Removal>,
     /// The encoding the file was decoded from.
     pub encoding: &'static str,
     /// Characters that could not be decoded and were replaced.
@@ -89,7 +95,7 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
         .zip(year)
         .and_then(|((month, day), year)| Date::new(year, month, day));
     let deduped = if options.dedup {
-        dedup::dedup(paragraphs)
+        dedup::dedup(paragraphs, options.near_dup)
     } else {
         dedup::Deduped {
             kept: paragraphs,
@@ -114,17 +120,20 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
 }
 
 /// What became of one paragraph of a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// The paragraph as split from the file (white space collapsed).
     pub text: String,
     /// 1-based number of the paragraph it repeats, if it was removed.
     pub duplicate_of: Option<usize>,
+    /// Its similarity to that paragraph, when it was removed as a near
+    /// (not exact) repeat.
+    pub similarity: Option<f32>,
 }
 
 /// How one file normalizes, paragraph by paragraph: what `sift inspect`
 /// shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inspection {
     /// The dispatch the file becomes.
     pub dispatch: Dispatch,
@@ -138,14 +147,15 @@ pub fn inspect(file: &RawFile, options: &NormalizeOptions) -> Inspection {
     // The file's paragraphs before de-duplication, split the same way.
     let decoded = decode::decode(&file.bytes);
     let (_, all) = paragraphs::split(&decoded.text);
-    let removed: std::collections::HashMap<usize, usize> =
-        dispatch.removed.iter().copied().collect();
+    let removed: std::collections::HashMap<usize, dedup::Removal> =
+        dispatch.removed.iter().map(|r| (r.position, *r)).collect();
     let paragraphs = all
         .into_iter()
         .enumerate()
         .map(|(i, text)| Verdict {
             text,
-            duplicate_of: removed.get(&i).map(|first| first + 1),
+            duplicate_of: removed.get(&i).map(|r| r.original + 1),
+            similarity: removed.get(&i).and_then(|r| r.similarity),
         })
         .collect();
     Inspection {
@@ -217,7 +227,7 @@ mod tests {
         );
         assert_eq!(d.paragraphs.len(), 8);
         assert_eq!(d.removed.len(), 8);
-        assert_eq!(d.removed[0], (8, 0));
+        assert_eq!((d.removed[0].position, d.removed[0].original), (8, 0));
         let dateline = d.dateline.expect("the reference dispatch has a dateline");
         assert_eq!(dateline.place, "PARIS");
         assert_eq!(dateline.agency.as_deref(), Some("Xinhua"));
