@@ -152,16 +152,19 @@ impl Error {
     }
 }
 
-/// Whether a tantivy error comes from a full disk.
+/// Whether a tantivy error comes from a full disk. Some of tantivy's write
+/// paths wrap the OS error in another (an error kind of `Other`, or a
+/// message), so its text is checked too.
 fn is_disk_full(err: &tantivy::TantivyError) -> bool {
     use tantivy::TantivyError;
     use tantivy::directory::error::OpenWriteError;
     let io_error = match err {
-        TantivyError::IoError(io_error) => io_error,
-        TantivyError::OpenWriteError(OpenWriteError::IoError { io_error, .. }) => io_error,
-        _ => return false,
+        TantivyError::IoError(io_error) => Some(io_error),
+        TantivyError::OpenWriteError(OpenWriteError::IoError { io_error, .. }) => Some(io_error),
+        _ => None,
     };
-    io_error.kind() == io::ErrorKind::StorageFull
+    io_error.is_some_and(|e| e.kind() == io::ErrorKind::StorageFull)
+        || err.to_string().contains("No space left on device")
 }
 
 /// Which file is damaged and how, when a tantivy error says so.
