@@ -136,6 +136,10 @@ pub struct SearchArgs {
     /// Show why each hit scored as it did.
     #[arg(long)]
     pub explain: bool,
+    /// Show every file of a story filed more than once (by default a story
+    /// shows once, at its best file, with "+N copies").
+    #[arg(long)]
+    pub all_copies: bool,
     /// Snippet length, in characters (0: none).
     #[arg(long, default_value_t = DEFAULT_SNIPPET_CHARS)]
     pub snippet_chars: usize,
@@ -237,6 +241,9 @@ pub struct InspectArgs {
     /// The year of a dateline whose path holds no year.
     #[arg(long)]
     pub year: Option<i32>,
+    /// The near-duplicate similarity threshold, as for `sift index`.
+    #[arg(long, default_value_t = sift::normalize::DEFAULT_NEAR_DUP, value_parser = similarity)]
+    pub near_dup: f32,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -332,6 +339,7 @@ impl SearchArgs {
             snippet_chars: self.snippet_chars,
             facets: self.facets,
             explain: self.explain,
+            all_copies: self.all_copies,
         }
     }
 }

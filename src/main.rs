@@ -77,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
                 .map_err(sift::Error::Skipped)?;
             let options = NormalizeOptions {
                 year: args.year,
+                near_dup: args.near_dup,
                 ..NormalizeOptions::default()
             };
             let inspection = normalize::inspect(&file, &options);

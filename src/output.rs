@@ -38,7 +38,16 @@ pub fn hits(out: &mut dyn Write, hits: &Hits, style: Style) -> io::Result<()> {
             human_hit(out, hit, style.color)?;
         }
         if let (Some(first), Some(last)) = (hits.hits.first(), hits.hits.last()) {
-            writeln!(out, "{}-{} of {} hits", first.rank, last.rank, hits.total)?;
+            let folded = if hits.hits.iter().any(|hit| !hit.copies.is_empty()) {
+                " (files of one story shown once; --all-copies lists each)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{}-{} of {} hits{folded}",
+                first.rank, last.rank, hits.total
+            )?;
         }
     }
     match &hits.facets {
@@ -190,7 +199,12 @@ fn human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    writeln!(out, "   {}", facts.join(" · "))?;
+    let copies = match hit.copies.len() {
+        0 => String::new(),
+        1 => " · +1 copy".to_string(),
+        n => format!(" · +{n} copies"),
+    };
+    writeln!(out, "   {}{copies}", facts.join(" · "))?;
     if !hit.snippet.text.is_empty() {
         writeln!(out, "   {}", highlighted(&hit.snippet, color))?;
     }

@@ -465,3 +465,47 @@ fn files_normalized_by_older_rules_are_read_again() {
     let again = corpus.index();
     assert!(again.stdout.contains(" 13 unchanged"), "{}", again.stdout);
 }
+
+/// A paragraph repeated with a word changed is removed as a near-duplicate,
+/// and `inspect` says how similar it was; `--near-dup 0` keeps it.
+#[test]
+fn near_duplicate_paragraphs_are_removed_and_explained() {
+    let first = "Officials said the new ferry terminal on the island would open \
+                 to passengers in March after two years of construction work.";
+    let edited = first.replace("March", "April");
+    let text = format!(
+        "Ferry terminal to open\n\nPERTH, Feb. 3 (Xinhua) -- Work ends.\n\n{first}\n\n\
+         Rangers welcomed the news.\n\n{edited}\n"
+    );
+    let corpus = TestCorpus::new();
+    corpus.write("ferry.txt", &text);
+    let human = corpus.run(&["inspect", "corpus/ferry.txt"]).stdout;
+    assert!(
+        human.contains("#4   removed: near-duplicate of #2 at similarity 0.95\n"),
+        "{human}"
+    );
+    corpus.index();
+    assert_eq!(
+        corpus.show("ferry.txt")["paragraphs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let out = corpus.run(&["index", "corpus", "--rebuild", "--near-dup", "0"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        corpus.show("ferry.txt")["paragraphs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let bad = corpus.run(&["index", "corpus", "--near-dup", "2"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("\"2\" is not a number from 0 to 1"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -229,3 +229,42 @@ fn limit_zero_counts_only() {
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout, "");
 }
+
+/// A story filed under several names shows once, at the first of its
+/// paths, with the others as copies; `--all-copies` lists every file.
+#[test]
+fn copies_of_one_story_show_once() {
+    let corpus = TestCorpus::new();
+    // The same dispatch three times (one with other line ends: identical
+    // after normalization), and a different story on the same subject.
+    corpus
+        .write("c.txt", hay::QUOKKA_BODY)
+        .write("a.txt", hay::QUOKKA_BODY)
+        .write("sub/b.txt", hay::QUOKKA_BODY_CRLF)
+        .write(
+            "d.txt",
+            hay::QUOKKA_TITLE.replace("Rangers", "Ferry rangers"),
+        );
+    corpus.index();
+    let hits = corpus.search_json(&["ferry"]);
+    assert_eq!(paths(&hits), ["a.txt", "d.txt"]);
+    assert_eq!(hits[0]["copies"], serde_json::json!(["c.txt", "sub/b.txt"]));
+    assert!(hits[1].get("copies").is_none());
+    // Paging counts stories, not files.
+    assert_eq!(
+        paths(&corpus.search_json(&["ferry", "--offset", "1"])),
+        ["d.txt"]
+    );
+    let all = corpus.search_json(&["ferry", "--all-copies"]);
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|hit| hit.get("copies").is_none()));
+    let human = corpus.run(&["search", "ferry"]).stdout;
+    assert!(
+        human.contains("a.txt · PERTH · Feb. 3 · Xinhua · +2 copies"),
+        "{human}"
+    );
+    assert!(
+        human.ends_with("1-2 of 4 hits (files of one story shown once; --all-copies lists each)\n"),
+        "{human}"
+    );
+}

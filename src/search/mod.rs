@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -84,6 +85,8 @@ pub struct Request {
     pub facets: bool,
     /// Explain each hit's score.
     pub explain: bool,
+    /// Show every file of a story filed more than once, not just its best.
+    pub all_copies: bool,
 }
 
 impl Request {
@@ -99,9 +102,14 @@ impl Request {
             snippet_chars: DEFAULT_SNIPPET_CHARS,
             facets: false,
             explain: false,
+            all_copies: false,
         }
     }
 }
+
+/// A story on a page of hits: its best file's score and address, and the
+/// addresses of its other files.
+type Ranked = (Score, DocAddress, Vec<DocAddress>);
 
 /// A fragment of a document's body, with its matches marked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,6 +161,10 @@ pub struct Hit {
     /// Why the hit scored as it did, with `explain`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,
+    /// Paths of the other files holding the same story (identical after
+    /// normalization), folded into this hit unless `all_copies`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<String>,
 }
 
 /// A page of hits, with the number of documents that matched in all.
@@ -239,15 +251,18 @@ impl Engine {
         let hits = top
             .into_iter()
             .enumerate()
-            .map(|(i, (score, address))| {
-                self.hit(
+            .map(|(i, (score, address, copies))| {
+                let (address, copies) = self.first_by_path(address, copies)?;
+                let mut hit = self.hit(
                     request,
                     &*query,
                     &snippets,
                     request.offset + i + 1,
                     score,
                     address,
-                )
+                )?;
+                hit.copies = copies;
+                Ok(hit)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Hits {
@@ -257,21 +272,111 @@ impl Engine {
         })
     }
 
-    /// The number of matches and the page of (score, address) pairs the
-    /// request asks for, in order, from one pass over the matches.
-    fn top(
+    /// The number of matching documents and the page the request asks for,
+    /// in order: (score, address, the addresses of its copies).
+    ///
+    /// Unless `all_copies`, files of one story (one `dup_group`) show once,
+    /// at the rank of their best. Copies are identical after normalization,
+    /// so they score alike and rank together: the page is cut from the
+    /// first `2 × (offset + limit) + 16` hits, fetched again four times as
+    /// deep while copies could still lie past the cut.
+    fn top(&self, query: &dyn Query, request: &Request) -> Result<(usize, Vec<Ranked>)> {
+        let want = request.offset + request.limit;
+        if request.all_copies || request.limit == 0 {
+            let (total, hits) =
+                self.top_files(query, request.sort, request.limit, request.offset)?;
+            let page = hits.into_iter().map(|(s, a)| (s, a, Vec::new())).collect();
+            return Ok((total, page));
+        }
+        let mut depth = want * 2 + 16;
+        loop {
+            let (total, hits) = self.top_files(query, request.sort, depth, 0)?;
+            let exhausted = hits.len() < depth;
+            let last_score = hits.last().map(|&(score, _)| score);
+            let stories = self.collapse(hits)?;
+            // By date, copies filed under other years' paths may rank apart;
+            // by score they tie, so a lower score past the cut settles it.
+            let settled = stories.len() > want
+                && (request.sort == SortBy::Date
+                    || last_score.is_some_and(|last| last < stories[want - 1].0));
+            if exhausted || settled {
+                let page = stories.into_iter().skip(request.offset).take(request.limit);
+                return Ok((total, page.collect()));
+            }
+            depth *= 4;
+        }
+    }
+
+    /// Groups ranked files by story, keeping rank order of each story's
+    /// best file.
+    fn collapse(&self, hits: Vec<(Score, DocAddress)>) -> Result<Vec<Ranked>> {
+        let mut groups: Vec<Option<Column<u64>>> = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            groups.push(fast.u64("dup_group").ok());
+        }
+        let mut stories: Vec<Ranked> = Vec::new();
+        let mut story_of: rustc_hash::FxHashMap<u64, usize> = Default::default();
+        for (score, address) in hits {
+            let group = groups
+                .get(address.segment_ord as usize)
+                .and_then(Option::as_ref)
+                .and_then(|column| column.first(address.doc_id));
+            match group.and_then(|g| story_of.get(&g)) {
+                Some(&story) => stories[story].2.push(address),
+                None => {
+                    if let Some(group) = group {
+                        story_of.insert(group, stories.len());
+                    }
+                    stories.push((score, address, Vec::new()));
+                }
+            }
+        }
+        Ok(stories)
+    }
+
+    /// A story's file to show (the first by path: copies score alike, so
+    /// the choice must not depend on index order) and its copies' paths,
+    /// in path order.
+    fn first_by_path(
+        &self,
+        best: DocAddress,
+        copies: Vec<DocAddress>,
+    ) -> Result<(DocAddress, Vec<String>)> {
+        if copies.is_empty() {
+            return Ok((best, Vec::new()));
+        }
+        let mut members = Vec::with_capacity(copies.len() + 1);
+        for address in std::iter::once(best).chain(copies) {
+            let doc: TantivyDocument = self
+                .searcher
+                .doc(address)
+                .map_err(|err| self.index_err(err))?;
+            let path = text(&doc, self.fields.path).unwrap_or_default().to_string();
+            members.push((path, address));
+        }
+        members.sort();
+        let shown = members.remove(0).1;
+        Ok((shown, members.into_iter().map(|(path, _)| path).collect()))
+    }
+
+    /// The number of matching documents and one page of them, files not
+    /// grouped, from one pass over the matches.
+    fn top_files(
         &self,
         query: &dyn Query,
-        request: &Request,
+        sort: SortBy,
+        limit: usize,
+        offset: usize,
     ) -> Result<(usize, Vec<(Score, DocAddress)>)> {
-        if request.limit == 0 {
+        if limit == 0 {
             let total = self.searcher.search(query, &Count);
             return total
                 .map(|t| (t, Vec::new()))
                 .map_err(|err| self.index_err(err));
         }
-        let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-        let found = match request.sort {
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let found = match sort {
             SortBy::Score => self.searcher.search(query, &(Count, top.order_by_score())),
             SortBy::Date => self
                 .searcher
@@ -323,6 +428,7 @@ impl Engine {
             heading: heading(&doc, fields),
             snippet,
             explanation,
+            copies: Vec::new(),
         })
     }
 
