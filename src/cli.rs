@@ -259,6 +259,10 @@ pub struct StatsArgs {
     /// whole index; exits 2 naming the damaged files).
     #[arg(long)]
     pub verify: bool,
+    /// List the stories filed more than once: one line of tab-separated
+    /// paths per story (a JSON array of arrays with --json).
+    #[arg(long)]
+    pub duplicates: bool,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

@@ -95,6 +95,12 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             if args.verify {
                 stats::verify(&args.index)?;
             }
+            if args.duplicates {
+                let groups = stats::duplicate_groups(&args.index)?;
+                output::duplicate_groups(&mut out, &groups, args.json)?;
+                out.flush()?;
+                return Ok(Status::Found);
+            }
             let stats = stats::stats(&args.index)?;
             output::stats(
                 &mut out,

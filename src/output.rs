@@ -343,6 +343,11 @@ pub fn stats(out: &mut dyn Write, stats: &Stats, style: Style) -> io::Result<()>
     writeln!(out, "documents           {}", stats.documents)?;
     writeln!(out, "paragraphs kept     {}", stats.paragraphs_kept)?;
     writeln!(out, "paragraphs removed  {}", stats.paragraphs_removed)?;
+    writeln!(
+        out,
+        "duplicate files     {} (of {} stories filed more than once)",
+        stats.duplicate_files, stats.duplicate_groups
+    )?;
     writeln!(out, "segments            {}", stats.segments)?;
     writeln!(
         out,
@@ -395,6 +400,18 @@ pub fn summary_line(summary: &Summary) -> String {
         summary.indexed() as f64 / secs,
         summary.bytes as f64 / 1e6 / secs,
     )
+}
+
+/// Stories filed more than once: a line of tab-separated paths each, or
+/// one JSON array of arrays.
+pub fn duplicate_groups(out: &mut dyn Write, groups: &[Vec<String>], json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, &groups);
+    }
+    for paths in groups {
+        writeln!(out, "{}", paths.join("\t"))?;
+    }
+    Ok(())
 }
 
 /// A byte count for people: `1.5 MB`.

@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::Path;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -22,6 +23,11 @@ pub struct Stats {
     pub paragraphs_kept: u64,
     /// Paragraphs removed as duplicates, over all documents.
     pub paragraphs_removed: u64,
+    /// Files that repeat another file's story (identical after
+    /// normalization): what search folds into "+N copies".
+    pub duplicate_files: u64,
+    /// Stories filed more than once.
+    pub duplicate_groups: u64,
     /// Segments in the last commit.
     pub segments: usize,
     /// Bytes the index folder takes on disk.
@@ -39,20 +45,30 @@ pub fn stats(index_dir: &Path) -> Result<Stats> {
     let (index, _, searcher) = schema::open_searcher(index_dir)?;
     let index_err = |err| Error::index(index_dir, err);
     let (mut paragraphs_kept, mut paragraphs_removed) = (0, 0);
+    let mut group_sizes: FxHashMap<u64, u64> = FxHashMap::default();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
         let kept = fast.u64("paragraphs").map_err(index_err)?;
         let removed = fast.u64("removed").map_err(index_err)?;
+        let groups = fast.u64("dup_group").map_err(index_err)?;
         for doc in segment.doc_ids_alive() {
             paragraphs_kept += kept.first(doc).unwrap_or(0);
             paragraphs_removed += removed.first(doc).unwrap_or(0);
+            if let Some(group) = groups.first(doc) {
+                *group_sizes.entry(group).or_default() += 1;
+            }
         }
     }
+    let repeated = group_sizes.values().filter(|&&n| n > 1);
+    let duplicate_groups = repeated.clone().count() as u64;
+    let duplicate_files = repeated.map(|n| n - 1).sum();
     let payload = index::last_commit(&index).map_err(index_err)?;
     Ok(Stats {
         documents: searcher.num_docs(),
         paragraphs_kept,
         paragraphs_removed,
+        duplicate_files,
+        duplicate_groups,
         segments: searcher.segment_readers().len(),
         index_bytes: folder_size(index_dir).map_err(|err| Error::io(index_dir, err))?,
         schema_version: SCHEMA_VERSION,
@@ -63,6 +79,42 @@ pub fn stats(index_dir: &Path) -> Result<Stats> {
 
 /// The bytes of the files in `dir`. A writer in another process may delete
 /// files while they are counted; those count as gone.
+/// Every story filed more than once: the paths of its files, sorted; the
+/// groups sorted by their first path.
+pub fn duplicate_groups(index_dir: &Path) -> Result<Vec<Vec<String>>> {
+    let (_, _, searcher) = schema::open_searcher(index_dir)?;
+    let index_err = |err| Error::index(index_dir, err);
+    let mut groups: FxHashMap<u64, Vec<String>> = FxHashMap::default();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let dup_group = fast.u64("dup_group").map_err(index_err)?;
+        let Some(paths) = fast.str("path").map_err(index_err)? else {
+            continue;
+        };
+        for doc in segment.doc_ids_alive() {
+            let (Some(group), Some(ord)) = (dup_group.first(doc), paths.term_ords(doc).next())
+            else {
+                continue;
+            };
+            let mut path = String::new();
+            paths
+                .ord_to_str(ord, &mut path)
+                .map_err(|err| Error::io(index_dir, err))?;
+            groups.entry(group).or_default().push(path);
+        }
+    }
+    let mut repeated: Vec<Vec<String>> = groups
+        .into_values()
+        .filter(|paths| paths.len() > 1)
+        .map(|mut paths| {
+            paths.sort();
+            paths
+        })
+        .collect();
+    repeated.sort();
+    Ok(repeated)
+}
+
 /// Reads every file of the last commit and checks it against the checksum
 /// tantivy wrote in its footer: damage that opening and searching may not
 /// notice (a flipped bit inside a posting list) is found here.

@@ -1,7 +1,8 @@
 //! The BBC news set (`../shared/corpora/bbc-news`, 2,225 articles in the
 //! title-line-then-paragraphs layout): it indexes without error, every file
-//! is found by a phrase from its own body, and the one file with an invalid
-//! UTF-8 byte is indexed, not dropped.
+//! is found by a phrase from its own body, the one file with an invalid
+//! UTF-8 byte is indexed, not dropped, and its 98 byte-identical duplicate
+//! files are exactly the copies sift groups.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -98,4 +99,40 @@ fn bbc_news_set_indexes_and_every_file_is_found_by_its_own_phrase() {
             .to_string()
             .contains("a £15.8m signing from Parma")
     );
+
+    // Duplicate stories: the groups sift forms are exactly the groups of
+    // byte-identical files (SOURCE.md: 98 duplicates among 2,225).
+    let out = corpus.run(&["stats", "--duplicates", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let groups: Vec<Vec<String>> = serde_json::from_str(&out.stdout).expect("JSON groups");
+    assert_eq!(groups, identical_files(&corpus));
+    let copies: usize = groups.iter().map(|g| g.len() - 1).sum();
+    assert_eq!(copies, 98);
+    assert_eq!(corpus.stats()["duplicate_files"], 98);
+}
+
+/// Groups of two or more byte-identical files, as sorted paths, sorted.
+fn identical_files(corpus: &TestCorpus) -> Vec<Vec<String>> {
+    let mut by_bytes: std::collections::HashMap<Vec<u8>, Vec<String>> = Default::default();
+    for entry in walkdir::WalkDir::new(corpus.root()) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(corpus.root()).unwrap();
+            let bytes = fs::read(entry.path()).unwrap();
+            by_bytes
+                .entry(bytes)
+                .or_default()
+                .push(rel.to_string_lossy().into_owned());
+        }
+    }
+    let mut groups: Vec<Vec<String>> = by_bytes
+        .into_values()
+        .filter(|paths| paths.len() > 1)
+        .map(|mut paths| {
+            paths.sort();
+            paths
+        })
+        .collect();
+    groups.sort();
+    groups
 }

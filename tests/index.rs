@@ -509,3 +509,88 @@ fn near_duplicate_paragraphs_are_removed_and_explained() {
         bad.stderr
     );
 }
+
+/// One corpus of what real archives mix: a story filed twice, GB18030,
+/// Windows-1252 with accents, UTF-16, near-duplicate paragraphs; checked
+/// through what `show --json` and `search --json` return.
+#[test]
+fn a_mixed_archive_shows_and_searches_as_normalized() {
+    let repeated = "Officials said the new ferry terminal on the island would open \
+                    to passengers in March after two years of construction work.";
+    let near = format!(
+        "Terminal opens in spring\nPERTH, Feb. 5 (Xinhua) -- {repeated}\n\
+         Rangers welcomed the news.\n{}\n",
+        repeated.replace("two years", "three years")
+    );
+    let corpus = TestCorpus::new();
+    corpus
+        .write("story.txt", hay::QUOKKA_BODY)
+        .write("again/story-copy.txt", hay::QUOKKA_BODY)
+        .write("gb.txt", hay::PANDA_GB18030)
+        .write("cafe.txt", hay::CAFE_WINDOWS_1252)
+        .write(
+            "ferry16.txt",
+            hay::utf16le("Ferry timetable changes\nPERTH, Feb. 4 (Xinhua) -- The boat will leave at dawn from next week.\n"),
+        )
+        .write("near.txt", near);
+    let out = corpus.index();
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+
+    let gb = corpus.show("gb.txt");
+    assert_eq!(gb["encoding"], "GBK");
+    assert_eq!(gb["category"], "国际英语资讯");
+    assert_eq!(gb["title"], "大熊猫幼崽在成都与公众见面");
+    assert_eq!(
+        (gb["place"].as_str(), gb["agency"].as_str()),
+        (Some("成都"), Some("新华社"))
+    );
+    assert_eq!(gb["date_text"], "2月16日");
+    assert_eq!(gb["paragraphs"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        crate::util::paths(&corpus.search_json(&["幼崽"])),
+        ["gb.txt"]
+    );
+
+    let cafe = corpus.show("cafe.txt");
+    assert_eq!(cafe["encoding"], "windows-1252");
+    assert_eq!(cafe["title"], "Café owners in Zürich reopen");
+    assert!(
+        cafe["paragraphs"][0]
+            .as_str()
+            .unwrap()
+            .contains("Jürgen Müller")
+    );
+    assert_eq!(cafe["replacements"], 0);
+    let muller = corpus.search_json(&["muller creme brulee"]);
+    assert_eq!(crate::util::paths(&muller), ["cafe.txt"]);
+    let snippet = &muller[0]["snippet"];
+    assert!(
+        snippet["text"].as_str().unwrap().contains("Jürgen Müller"),
+        "{snippet}"
+    );
+    assert_eq!(
+        snippet["highlights"].as_array().map(Vec::len),
+        Some(3),
+        "{snippet}"
+    );
+
+    let ferry = corpus.show("ferry16.txt");
+    assert_eq!(ferry["encoding"], "UTF-16LE");
+    assert_eq!(
+        (ferry["place"].as_str(), ferry["date_text"].as_str()),
+        (Some("PERTH"), Some("Feb. 4"))
+    );
+    assert_eq!(
+        crate::util::paths(&corpus.search_json(&["dawn"])),
+        ["ferry16.txt"]
+    );
+
+    let near = corpus.show("near.txt");
+    assert_eq!(near["paragraphs"].as_array().unwrap().len(), 2);
+    assert_eq!(near["paragraphs_removed"], 1);
+
+    let quokka = corpus.search_json(&["quokka"]);
+    assert_eq!(crate::util::paths(&quokka), ["again/story-copy.txt"]);
+    assert_eq!(quokka[0]["copies"], serde_json::json!(["story.txt"]));
+    assert_eq!(corpus.stats()["duplicate_files"], 1);
+}
