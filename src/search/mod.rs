@@ -293,7 +293,7 @@ impl Engine {
             let (total, hits) = self.top_files(query, request.sort, depth, 0)?;
             let exhausted = hits.len() < depth;
             let last_score = hits.last().map(|&(score, _)| score);
-            let stories = self.collapse(hits)?;
+            let stories = self.collapse(hits);
             // By date, copies filed under other years' paths may rank apart;
             // by score they tie, so a lower score past the cut settles it.
             let settled = stories.len() > want
@@ -309,7 +309,7 @@ impl Engine {
 
     /// Groups ranked files by story, keeping rank order of each story's
     /// best file.
-    fn collapse(&self, hits: Vec<(Score, DocAddress)>) -> Result<Vec<Ranked>> {
+    fn collapse(&self, hits: Vec<(Score, DocAddress)>) -> Vec<Ranked> {
         let mut groups: Vec<Option<Column<u64>>> = Vec::new();
         for segment in self.searcher.segment_readers() {
             let fast = segment.fast_fields();
@@ -332,7 +332,7 @@ impl Engine {
                 }
             }
         }
-        Ok(stories)
+        stories
     }
 
     /// A story's file to show (the first by path: copies score alike, so
