@@ -77,8 +77,6 @@ pub fn stats(index_dir: &Path) -> Result<Stats> {
     })
 }
 
-/// The bytes of the files in `dir`. A writer in another process may delete
-/// files while they are counted; those count as gone.
 /// Every story filed more than once: the paths of its files, sorted; the
 /// groups sorted by their first path.
 pub fn duplicate_groups(index_dir: &Path) -> Result<Vec<Vec<String>>> {
@@ -134,6 +132,8 @@ pub fn verify(index_dir: &Path) -> Result<()> {
     })
 }
 
+/// The bytes of the files in `dir`. A writer in another process may delete
+/// files while they are counted; those count as gone.
 fn folder_size(dir: &Path) -> std::io::Result<u64> {
     let mut total = 0;
     for entry in fs::read_dir(dir)? {
