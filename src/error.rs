@@ -152,18 +152,23 @@ impl Error {
     }
 }
 
+/// The I/O error underneath a tantivy error, for the variants that carry one.
+pub(crate) fn io_cause(err: &tantivy::TantivyError) -> Option<&io::Error> {
+    use tantivy::TantivyError;
+    use tantivy::directory::error::{OpenReadError, OpenWriteError};
+    match err {
+        TantivyError::IoError(io_error)
+        | TantivyError::OpenReadError(OpenReadError::IoError { io_error, .. })
+        | TantivyError::OpenWriteError(OpenWriteError::IoError { io_error, .. }) => Some(io_error),
+        _ => None,
+    }
+}
+
 /// Whether a tantivy error comes from a full disk. Some of tantivy's write
 /// paths wrap the OS error in another (an error kind of `Other`, or a
 /// message), so its text is checked too.
 fn is_disk_full(err: &tantivy::TantivyError) -> bool {
-    use tantivy::TantivyError;
-    use tantivy::directory::error::OpenWriteError;
-    let io_error = match err {
-        TantivyError::IoError(io_error) => Some(io_error),
-        TantivyError::OpenWriteError(OpenWriteError::IoError { io_error, .. }) => Some(io_error),
-        _ => None,
-    };
-    io_error.is_some_and(|e| e.kind() == io::ErrorKind::StorageFull)
+    io_cause(err).is_some_and(|e| e.kind() == io::ErrorKind::StorageFull)
         || err.to_string().contains("No space left on device")
 }
 

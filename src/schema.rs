@@ -187,19 +187,13 @@ pub fn open_searcher(dir: &Path) -> Result<(Index, Fields, Searcher)> {
 /// Whether an error says that a file of the index disappeared.
 fn is_vanished_file(err: &Error) -> bool {
     use tantivy::directory::error::OpenReadError;
-    let not_found = |err: &std::io::Error| err.kind() == std::io::ErrorKind::NotFound;
-    match err {
-        Error::Io { source, .. } => not_found(source),
-        Error::Index { source, .. } => match source {
-            TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(_)) => true,
-            TantivyError::OpenReadError(OpenReadError::IoError { io_error, .. }) => {
-                not_found(io_error)
-            }
-            TantivyError::IoError(io_error) => not_found(io_error),
-            _ => false,
-        },
-        _ => false,
-    }
+    let Error::Index { source, .. } = err else {
+        return false;
+    };
+    matches!(
+        source,
+        TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(_))
+    ) || crate::error::io_cause(source).is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// The schema version the last commit recorded in its payload, if any.
