@@ -73,6 +73,16 @@ pub struct IndexArgs {
     /// near-duplicates off (use with --rebuild).
     #[arg(long, default_value_t = sift::normalize::DEFAULT_NEAR_DUP, value_parser = similarity)]
     pub near_dup: f32,
+    /// A paragraph found in at least N stories of the corpus (copies of a
+    /// story count once) is boilerplate: stored and shown, not searched;
+    /// 0 turns boilerplate detection off.
+    #[arg(long, value_name = "N", default_value_t = sift::boilerplate::DEFAULT_THRESHOLD)]
+    pub boilerplate: u32,
+    /// Files at least this similar (0–1, Jaccard similarity of word
+    /// 5-shingles) are one story, shown once by `search`; 0 groups only
+    /// files that normalize to the same text.
+    #[arg(long, default_value_t = sift::stories::DEFAULT_NEAR_STORY, value_parser = similarity)]
+    pub near_story: f32,
     /// Forget what is indexed and index the whole corpus again.
     #[arg(long)]
     pub rebuild: bool,
@@ -244,6 +254,10 @@ pub struct InspectArgs {
     /// The near-duplicate similarity threshold, as for `sift index`.
     #[arg(long, default_value_t = sift::normalize::DEFAULT_NEAR_DUP, value_parser = similarity)]
     pub near_dup: f32,
+    /// The index whose corpus says which paragraphs are boilerplate (read,
+    /// never written; without one, boilerplate is not known).
+    #[arg(long, default_value = "index")]
+    pub index: PathBuf,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -292,6 +306,8 @@ impl IndexArgs {
             memory_mb: self.memory as usize,
             rebuild: self.rebuild,
             commit_every: self.commit_every,
+            boilerplate: self.boilerplate,
+            near_story: self.near_story,
             crawl: CrawlOptions {
                 max_size: self.max_size,
             },

@@ -337,6 +337,64 @@ pub fn read_file(path: &Path, options: &CrawlOptions) -> std::result::Result<Raw
     read(&entry, options)
 }
 
+/// The entry of an indexed file, found again by its path relative to the
+/// corpus root (as [`rel_path`] wrote it), with its current size and time.
+pub fn entry_at(root: &Path, rel_path: &str) -> std::result::Result<Entry, Skip> {
+    let skip = |reason| Skip {
+        path: rel_path.to_string(),
+        reason,
+    };
+    let mut path = root.join(rel_path);
+    if !path.exists()
+        && let Some(unescaped) = unescape_name(rel_path)
+    {
+        path = root.join(unescaped);
+    }
+    let metadata = fs::metadata(&path).map_err(|err| skip(io_reason(err)))?;
+    if !metadata.is_file() {
+        return Err(skip(SkipReason::NotAFile));
+    }
+    Ok(Entry {
+        rel_path: rel_path.to_string(),
+        path,
+        size: metadata.len(),
+        mtime: mtime_nanos(&metadata),
+    })
+}
+
+/// Undoes [`escape_name`]: the name's bytes, if it holds any `\xNN`.
+#[cfg(unix)]
+fn unescape_name(name: &str) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    if !name.contains("\\x") {
+        return None;
+    }
+    let (bytes, mut out) = (name.as_bytes(), Vec::with_capacity(name.len()));
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(byte) if bytes[i..].starts_with(b"\\x") => {
+                out.push(byte);
+                i += 4;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    Some(PathBuf::from(std::ffi::OsString::from_vec(out)))
+}
+
+#[cfg(not(unix))]
+fn unescape_name(_: &str) -> Option<PathBuf> {
+    None
+}
+
 /// Reads one walked file and checks that it is text.
 pub fn read(entry: &Entry, options: &CrawlOptions) -> std::result::Result<RawFile, Skip> {
     let skip = |reason| Skip {

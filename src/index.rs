@@ -20,16 +20,18 @@ use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
-use tantivy::schema::Term;
-use tantivy::{DateTime, Index, TantivyDocument};
+use tantivy::schema::{Term, Value};
+use tantivy::{DateTime, Index, Searcher, TantivyDocument};
 
+use crate::boilerplate::{self, RunCounts};
 use crate::crawl::{self, CrawlOptions, Entry, Skip};
 use crate::error::{Error, Result, WRITER_PID_FILE};
 use crate::inflight::{Gauge, Queued};
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::stories::Groups;
 
 /// The default number of documents between intermediate commits.
 pub const DEFAULT_COMMIT_EVERY: usize = 50_000;
@@ -68,6 +70,10 @@ pub struct IndexOptions {
     /// Commit after every this many documents written (0: only at the
     /// end), so that a killed run keeps most of its work.
     pub commit_every: usize,
+    /// Stories a paragraph must stand in to be boilerplate (0: none is).
+    pub boilerplate: u32,
+    /// Similarity from which two files are one story (0: exact copies only).
+    pub near_story: f32,
     /// Crawl settings.
     pub crawl: CrawlOptions,
     /// Normalization settings.
@@ -99,6 +105,9 @@ pub enum Event<'a> {
     },
     /// All files are dealt with; the commit begins.
     Committing,
+    /// Committed; boilerplate and story groups are being settled over the
+    /// whole index.
+    Settling,
 }
 
 /// What a run did; also stored with the commit for `sift stats`.
@@ -128,6 +137,16 @@ pub struct Summary {
     /// run took up where it stopped (its files count as unchanged).
     #[serde(default)]
     pub resumed: bool,
+    /// Documents written again because the corpus's boilerplate or story
+    /// groups changed under them.
+    #[serde(default)]
+    pub rewritten: usize,
+    /// Distinct boilerplate paragraphs in the corpus after this run.
+    #[serde(default)]
+    pub boilerplate: usize,
+    /// Stories filed as near-identical (not byte-for-byte) copies.
+    #[serde(default)]
+    pub near_identical: usize,
 }
 
 impl Summary {
@@ -157,6 +176,19 @@ pub struct CommitPayload {
     /// False for an intermediate commit of a run still going on.
     #[serde(default = "complete_by_default")]
     pub complete: bool,
+    /// The settings boilerplate and story groups were last settled with over
+    /// the whole index; `None` while documents may disagree with them.
+    #[serde(default)]
+    pub settled: Option<Settled>,
+}
+
+/// The corpus-wide settings documents are written with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Settled {
+    /// Stories a paragraph stands in to be boilerplate.
+    pub boilerplate: u32,
+    /// Similarity from which two files are one story.
+    pub near_story: f32,
 }
 
 fn complete_by_default() -> bool {
@@ -209,13 +241,27 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let pid_file = dir.join(WRITER_PID_FILE);
     fs::write(&pid_file, std::process::id().to_string())
         .map_err(|err| Error::io(&pid_file, err))?;
-    let known = if options.rebuild {
+    let (known, corpus) = if options.rebuild {
         writer
             .delete_all_documents()
             .map_err(|err| Error::index(dir, err))?;
-        FxHashMap::default()
+        (FxHashMap::default(), CorpusView::default())
     } else {
-        known_files(&index).map_err(|err| Error::index(dir, err))?
+        let searcher = index
+            .reader()
+            .map_err(|err| Error::index(dir, err))?
+            .searcher();
+        let view = CorpusView::of(&searcher, &fields).map_err(|err| Error::index(dir, err))?;
+        let known = known_files(&searcher).map_err(|err| Error::index(dir, err))?;
+        (known, view)
+    };
+    let counts = RunCounts::new(options.boilerplate, corpus.boilerplate);
+    let context = Context {
+        fields: &fields,
+        gauge: &gauge,
+        counts: &counts,
+        groups: &corpus.groups,
+        options,
     };
     // Files normalized by other rules are re-read even if unchanged.
     let previous = last_commit(&index).map_err(|err| Error::index(dir, err))?;
@@ -237,7 +283,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         next_commit += options.commit_every;
         on_event(Event::Committing);
         let mut writer = writer.write().unwrap_or_else(PoisonError::into_inner);
-        commit_to(&mut writer, options, summary, false)
+        commit_to(&mut writer, options, summary, false, None)
             .err()
             .map(|err| Error::index(dir, err))
     };
@@ -249,8 +295,8 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
             scope.spawn(move || feed(walk, known, trust_stamps, &jobs_tx, &walker_outcomes));
         for _ in 0..threads {
             let (jobs, outcomes) = (jobs_rx.clone(), outcomes_tx.clone());
-            let (writer, fields, gauge) = (&writer, &fields, &gauge);
-            scope.spawn(move || work(&jobs, &outcomes, writer, fields, gauge, options));
+            let (writer, context) = (&writer, &context);
+            scope.spawn(move || work(&jobs, &outcomes, writer, context));
         }
         drop((jobs_rx, outcomes_tx));
         let failure = collect(&outcomes_rx, &mut summary, on_event, &mut commit_point);
@@ -260,16 +306,119 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     if let Some(err) = failure {
         return Err(err);
     }
-    let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
     for path in &gone {
         writer.delete_term(Term::from_field_text(fields.path, path));
     }
     summary.deleted = gone.len();
     on_event(Event::Committing);
+    let settings = Settled {
+        boilerplate: options.boilerplate,
+        near_story: options.near_story,
+    };
+    let changed = summary.indexed() + summary.deleted > 0;
+    let was_settled = previous.as_ref().and_then(|p| p.settled) == Some(settings);
+    let needs_settling = changed || !was_settled || options.rebuild;
+    if !needs_settling {
+        summary.boilerplate = previous.as_ref().map_or(0, |p| p.last_run.boilerplate);
+        summary.near_identical = previous.as_ref().map_or(0, |p| p.last_run.near_identical);
+    }
     summary.elapsed_secs = started.elapsed().as_secs_f64();
-    commit(writer, options, &summary).map_err(|err| Error::index(dir, err))?;
+    let settled = (!needs_settling).then_some(settings);
+    commit_to(&mut writer, options, &summary, true, settled)
+        .map_err(|err| Error::index(dir, err))?;
+    if needs_settling {
+        on_event(Event::Settling);
+        settle(&index, &writer, &context, &mut summary)?;
+        summary.elapsed_secs = started.elapsed().as_secs_f64();
+        commit_to(&mut writer, options, &summary, true, Some(settings))
+            .map_err(|err| Error::index(dir, err))?;
+    }
+    writer
+        .wait_merging_threads()
+        .map_err(|err| Error::index(dir, err))?;
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// What the index says about the corpus as a whole when a run begins.
+#[derive(Default)]
+struct CorpusView {
+    /// Paragraph keys treated as boilerplate.
+    boilerplate: FxHashSet<u64>,
+    /// Story groups of near-identical files.
+    groups: Groups,
+}
+
+impl CorpusView {
+    fn of(searcher: &Searcher, fields: &Fields) -> tantivy::Result<CorpusView> {
+        Ok(CorpusView {
+            boilerplate: boilerplate::known(searcher, fields)?,
+            groups: Groups::recorded(searcher)?,
+        })
+    }
+}
+
+/// What every worker shares.
+struct Context<'a> {
+    fields: &'a Fields,
+    gauge: &'a std::sync::Arc<Gauge>,
+    counts: &'a RunCounts,
+    groups: &'a Groups,
+    options: &'a IndexOptions,
+}
+
+/// Brings the committed index in line with the corpus as a whole: finds
+/// near-identical stories and boilerplate over every document, and writes
+/// again the documents that were written otherwise (files read before a
+/// paragraph crossed the boilerplate threshold, copies of a story filed
+/// before its first). Their files are read again; one that cannot be read
+/// now is left as it is, for the next run.
+fn settle(
+    index: &Index,
+    writer: &IndexWriter,
+    context: &Context<'_>,
+    summary: &mut Summary,
+) -> Result<()> {
+    let (options, fields) = (context.options, context.fields);
+    let dir = options.index_dir.as_path();
+    let err = |err| Error::index(dir, err);
+    let searcher = index.reader().map_err(err)?.searcher();
+    let groups = Groups::find(&searcher, fields, options.near_story).map_err(err)?;
+    let boilerplate =
+        boilerplate::corpus(&searcher, fields, &groups, options.boilerplate).map_err(err)?;
+    let mut stale = boilerplate::stale(&searcher, fields, &boilerplate).map_err(err)?;
+    stale.extend(groups.stale(&searcher).map_err(err)?);
+    let mut paths = Vec::with_capacity(stale.len());
+    for address in stale {
+        let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+        if let Some(path) = doc.get_first(fields.path).and_then(|v| v.as_str()) {
+            paths.push(path.to_string());
+        }
+    }
+    paths.sort();
+    for path in paths {
+        let Ok(entry) = crawl::entry_at(&options.corpus, &path) else {
+            continue;
+        };
+        let Ok(file) = crawl::read(&entry, &options.crawl) else {
+            continue;
+        };
+        let mut dispatch = normalize::normalize(&file, &options.normalize);
+        dispatch.mark_boilerplate(|key| boilerplate.contains_key(&key));
+        let group = groups.group(dispatch.fingerprint);
+        writer.delete_term(Term::from_field_text(fields.path, &path));
+        let doc = Queued::new(
+            document(&dispatch, group, fields),
+            dispatch.size as usize,
+            context.gauge,
+        );
+        writer.add_document(doc).map_err(err)?;
+        summary.rewritten += 1;
+    }
+    summary.boilerplate = boilerplate.len();
+    summary.near_identical = groups.near_identical();
+    Ok(())
 }
 
 /// Opens the index, or creates it when there is none (or, with `rebuild`,
@@ -322,8 +471,7 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
 
 /// Every indexed path with its file's modification time and size, read from
 /// fast fields without loading stored documents.
-fn known_files(index: &Index) -> tantivy::Result<FxHashMap<String, (u64, u64)>> {
-    let searcher = index.reader()?.searcher();
+fn known_files(searcher: &Searcher) -> tantivy::Result<FxHashMap<String, (u64, u64)>> {
     let mut known = FxHashMap::default();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
@@ -404,10 +552,14 @@ fn work(
     jobs: &Receiver<Job>,
     outcomes: &Sender<Outcome>,
     writer: &RwLock<IndexWriter>,
-    fields: &Fields,
-    gauge: &std::sync::Arc<Gauge>,
-    options: &IndexOptions,
+    context: &Context<'_>,
 ) {
+    let Context {
+        fields,
+        gauge,
+        options,
+        ..
+    } = *context;
     for Job { entry, existed } in jobs {
         // Shared while writing a document; taken whole only to commit.
         let writer = writer.read().unwrap_or_else(PoisonError::into_inner);
@@ -420,11 +572,17 @@ fn work(
                 Outcome::Skipped(skip)
             }
             Ok(file) => {
-                let dispatch = normalize::normalize(&file, &options.normalize);
+                let mut dispatch = normalize::normalize(&file, &options.normalize);
+                context.counts.mark(&mut dispatch);
+                let group = context.groups.group(dispatch.fingerprint);
                 if existed {
                     writer.delete_term(path_term);
                 }
-                let doc = Queued::new(document(&dispatch, fields), dispatch.size as usize, gauge);
+                let doc = Queued::new(
+                    document(&dispatch, group, fields),
+                    dispatch.size as usize,
+                    gauge,
+                );
                 match writer.add_document(doc) {
                     Ok(_) => Outcome::Indexed(Indexed {
                         updated: existed,
@@ -512,7 +670,7 @@ fn collect(
 }
 
 /// The tantivy document for a dispatch.
-pub fn document(dispatch: &Dispatch, fields: &Fields) -> TantivyDocument {
+pub fn document(dispatch: &Dispatch, group: u64, fields: &Fields) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.path, &dispatch.path);
     doc.add_text(fields.title, &dispatch.title);
@@ -536,8 +694,20 @@ pub fn document(dispatch: &Dispatch, fields: &Fields) -> TantivyDocument {
             DateTime::from_timestamp_secs(date.days_since_epoch() * 86_400),
         );
     }
+    for (position, paragraph) in dispatch.boilerplate_paragraphs() {
+        doc.add_text(fields.boilerplate, paragraph);
+        doc.add_u64(fields.boilerplate_at, position as u64);
+        doc.add_u64(fields.boilerplate_keys, dispatch.keys[position]);
+    }
+    // The first paragraph holds the dateline and is never boilerplate.
+    for &key in dispatch.keys.iter().skip(1).filter(|&&key| key != 0) {
+        doc.add_u64(fields.paragraph_keys, key);
+    }
+    for &band in &dispatch.bands {
+        doc.add_u64(fields.bands, band);
+    }
     doc.add_u64(fields.fingerprint, dispatch.fingerprint);
-    doc.add_u64(fields.dup_group, dispatch.fingerprint);
+    doc.add_u64(fields.dup_group, group);
     doc.add_u64(fields.mtime, dispatch.mtime);
     doc.add_u64(fields.size, dispatch.size);
     doc.add_u64(fields.paragraphs, dispatch.paragraphs.len() as u64);
@@ -547,16 +717,6 @@ pub fn document(dispatch: &Dispatch, fields: &Fields) -> TantivyDocument {
     doc
 }
 
-/// Commits everything written, with the payload, and waits for merges.
-fn commit(
-    mut writer: IndexWriter,
-    options: &IndexOptions,
-    summary: &Summary,
-) -> tantivy::Result<()> {
-    commit_to(&mut writer, options, summary, true)?;
-    writer.wait_merging_threads()
-}
-
 /// Commits everything written so far, recording the run's summary and
 /// whether the run is complete.
 fn commit_to(
@@ -564,6 +724,7 @@ fn commit_to(
     options: &IndexOptions,
     summary: &Summary,
     complete: bool,
+    settled: Option<Settled>,
 ) -> tantivy::Result<()> {
     let payload = CommitPayload {
         schema_version: SCHEMA_VERSION,
@@ -571,6 +732,7 @@ fn commit_to(
         corpus: options.corpus.display().to_string(),
         last_run: summary.clone(),
         complete,
+        settled,
     };
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());

@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod analyzer;
+pub mod boilerplate;
 pub mod crawl;
 pub mod error;
 pub mod eval;
@@ -36,10 +37,12 @@ pub mod index;
 pub mod inflight;
 pub mod normalize;
 pub mod output;
+pub mod postings;
 pub mod raw_file;
 pub mod schema;
 pub mod search;
 pub mod stats;
+pub mod stories;
 
 pub use crate::error::{Error, Result};
 pub use crate::normalize::Dispatch;

@@ -15,7 +15,7 @@ use sift::index::{self, Event};
 use sift::normalize::{self, NormalizeOptions};
 use sift::output::{self, Style};
 use sift::search::Engine;
-use sift::{eval, stats};
+use sift::{boilerplate, eval, stats};
 
 use crate::cli::{BatchFormat, Cli, Command, EvalArgs, IndexArgs, SearchArgs};
 
@@ -80,7 +80,10 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
                 near_dup: args.near_dup,
                 ..NormalizeOptions::default()
             };
-            let inspection = normalize::inspect(&file, &options);
+            let mut inspection = normalize::inspect(&file, &options);
+            if let Some(seen) = boilerplate::seen_in(&args.index, &inspection.dispatch.keys)? {
+                inspection.mark_boilerplate(&seen.stories, seen.threshold);
+            }
             output::inspection(
                 &mut out,
                 &inspection,
@@ -221,6 +224,7 @@ fn run_index(args: &IndexArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
             bar.set_message(format!("{}, {:.1} MB/s", output::human_bytes(bytes), bytes as f64 / 1e6 / secs));
         }
         Event::Committing => bar.set_message("committing"),
+        Event::Settling => bar.set_message("settling boilerplate and duplicate stories"),
     }
     };
     let summary = index::index(&options, &mut on_event)?;

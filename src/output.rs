@@ -262,12 +262,18 @@ pub fn dispatch(out: &mut dyn Write, dispatch: &StoredDispatch, style: Style) ->
         out,
         dispatch.paragraphs.len(),
         dispatch.paragraphs_removed as usize,
+        dispatch.boilerplate.len(),
     )?;
     if let Some(damage) = damage(dispatch.replacements as usize) {
         writeln!(out, "{:<10} {damage}", "damage")?;
     }
-    for paragraph in &dispatch.paragraphs {
-        writeln!(out, "\n{paragraph}")?;
+    for (i, paragraph) in dispatch.paragraphs.iter().enumerate() {
+        let mark = if dispatch.boilerplate.contains(&i) {
+            "[boilerplate] "
+        } else {
+            ""
+        };
+        writeln!(out, "\n{mark}{paragraph}")?;
     }
     Ok(())
 }
@@ -300,15 +306,23 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
     .flatten()
     .collect();
     write!(out, "{lines}")?;
-    paragraph_counts(out, d.paragraphs.len(), d.removed.len())?;
+    let boilerplate = d.boilerplate.iter().filter(|&&b| b).count();
+    paragraph_counts(out, d.paragraphs.len(), d.removed.len(), boilerplate)?;
     writeln!(out)?;
     for (i, verdict) in inspection.paragraphs.iter().enumerate() {
-        let status = match (verdict.duplicate_of, verdict.similarity) {
-            (Some(first), None) => format!("removed: exact duplicate of #{first}"),
-            (Some(first), Some(similarity)) => {
+        let status = match (
+            verdict.duplicate_of,
+            verdict.similarity,
+            verdict.boilerplate_in,
+        ) {
+            (Some(first), None, _) => format!("removed: exact duplicate of #{first}"),
+            (Some(first), Some(similarity), _) => {
                 format!("removed: near-duplicate of #{first} at similarity {similarity:.2}")
             }
-            (None, _) => "kept".to_string(),
+            (None, _, Some(stories)) => {
+                format!("kept out of search: boilerplate seen in {stories} stories")
+            }
+            (None, _, None) => "kept".to_string(),
         };
         let preview: String = verdict.text.chars().take(70).collect();
         let more = if verdict.text.chars().count() > 70 {
@@ -322,10 +336,20 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
 }
 
 /// The line of paragraph counts that `show` and `inspect` both print.
-fn paragraph_counts(out: &mut dyn Write, kept: usize, removed: usize) -> io::Result<()> {
+fn paragraph_counts(
+    out: &mut dyn Write,
+    kept: usize,
+    removed: usize,
+    boilerplate: usize,
+) -> io::Result<()> {
+    let boilerplate = if boilerplate > 0 {
+        format!(" ({boilerplate} of them boilerplate: shown, not searched)")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{:<10} {kept} kept, {removed} removed as duplicates",
+        "{:<10} {kept} kept{boilerplate}, {removed} removed as duplicates",
         "paragraphs"
     )
 }
@@ -348,6 +372,26 @@ pub fn stats(out: &mut dyn Write, stats: &Stats, style: Style) -> io::Result<()>
         "duplicate files     {} (of {} stories filed more than once)",
         stats.duplicate_files, stats.duplicate_groups
     )?;
+    if stats.near_identical_files > 0 {
+        writeln!(
+            out,
+            "  near-identical    {} (not the same text after normalization)",
+            stats.near_identical_files
+        )?;
+    }
+    writeln!(
+        out,
+        "boilerplate         {} paragraphs",
+        stats.boilerplate_paragraphs
+    )?;
+    for line in &stats.top_boilerplate {
+        writeln!(
+            out,
+            "  {:>6} stories   {}",
+            line.stories,
+            clip(&line.text, 70)
+        )?;
+    }
     writeln!(out, "segments            {}", stats.segments)?;
     writeln!(
         out,
@@ -385,9 +429,10 @@ pub fn summary_line(summary: &Summary) -> String {
             .collect();
         format!(" ({})", counts.join(", "))
     };
+    let corpus = corpus_findings(summary);
     format!(
         "{} files seen, {} indexed ({} new, {} updated), {} unchanged, {} deleted, {} skipped{reasons}, \
-         {} duplicate paragraphs removed in {:.2}s ({:.0} docs/s, {:.1} MB/s){resumed}",
+         {} duplicate paragraphs removed in {:.2}s ({:.0} docs/s, {:.1} MB/s){corpus}{resumed}",
         summary.seen,
         summary.indexed(),
         summary.added,
@@ -402,6 +447,28 @@ pub fn summary_line(summary: &Summary) -> String {
     )
 }
 
+/// What the run found across the corpus, when there is anything.
+fn corpus_findings(summary: &Summary) -> String {
+    let mut found = Vec::new();
+    if summary.boilerplate > 0 {
+        found.push(format!("{} boilerplate paragraphs", summary.boilerplate));
+    }
+    if summary.near_identical > 0 {
+        found.push(format!(
+            "{} stories filed near-identically",
+            summary.near_identical
+        ));
+    }
+    if summary.rewritten > 0 {
+        found.push(format!("{} files rewritten to match", summary.rewritten));
+    }
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!("; corpus: {}", found.join(", "))
+    }
+}
+
 /// Stories filed more than once: a line of tab-separated paths each, or
 /// one JSON array of arrays.
 pub fn duplicate_groups(out: &mut dyn Write, groups: &[Vec<String>], json: bool) -> io::Result<()> {
@@ -412,6 +479,14 @@ pub fn duplicate_groups(out: &mut dyn Write, groups: &[Vec<String>], json: bool)
         writeln!(out, "{}", paths.join("\t"))?;
     }
     Ok(())
+}
+
+/// At most `chars` characters of a line, with `…` when cut.
+fn clip(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }
 
 /// A byte count for people: `1.5 MB`.

@@ -20,7 +20,7 @@ use crate::analyzer;
 use crate::error::{Error, Result};
 
 /// The version of the schema below; recorded with every commit.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The analyzer for exact-match fields: the whole value, lower-cased.
 pub const KEYWORD: &str = "sift_keyword";
@@ -32,8 +32,21 @@ pub struct Fields {
     pub path: Field,
     /// The title, searched and boosted.
     pub title: Field,
-    /// The de-duplicated paragraphs, `\n`-joined.
+    /// The de-duplicated paragraphs that are not boilerplate, `\n`-joined.
     pub body: Field,
+    /// The boilerplate paragraphs, one value each: stored, not searched.
+    pub boilerplate: Field,
+    /// Their positions among the kept paragraphs.
+    pub boilerplate_at: Field,
+    /// Hashes of every kept paragraph's key: counted across the corpus to
+    /// find boilerplate.
+    pub paragraph_keys: Field,
+    /// The subset of `paragraph_keys` this document was indexed treating as
+    /// boilerplate: where it differs from the corpus's verdict, the document
+    /// is rewritten.
+    pub boilerplate_keys: Field,
+    /// LSH bands of the story's words: near-identical story candidates.
+    pub bands: Field,
     /// The category prefix, for exact filters.
     pub category: Field,
     /// The category analyzed as text, so that part of it can be searched.
@@ -101,6 +114,11 @@ pub fn build() -> (Schema, Fields) {
         path: builder.add_text_field("path", STRING | STORED | FAST),
         title: builder.add_text_field("title", text.clone()),
         body: builder.add_text_field("body", text.clone()),
+        boilerplate: builder.add_text_field("boilerplate", STORED),
+        boilerplate_at: builder.add_u64_field("boilerplate_at", STORED),
+        paragraph_keys: builder.add_u64_field("paragraph_keys", INDEXED),
+        boilerplate_keys: builder.add_u64_field("boilerplate_keys", INDEXED),
+        bands: builder.add_u64_field("bands", INDEXED),
         category: builder.add_text_field("category", keyword.clone()),
         category_text: builder.add_text_field(
             "category_text",

@@ -7,12 +7,15 @@
 use std::fs;
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
+use tantivy::Searcher;
 
+use crate::boilerplate;
 use crate::error::{Error, Result};
 use crate::index::{self, Summary};
-use crate::schema::{self, SCHEMA_VERSION};
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::stories::{Columns, Groups};
 
 /// What `sift stats` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,6 +31,13 @@ pub struct Stats {
     pub duplicate_files: u64,
     /// Stories filed more than once.
     pub duplicate_groups: u64,
+    /// Of the duplicate files, those near-identical (not the same text
+    /// after normalization) to another file of their story.
+    pub near_identical_files: u64,
+    /// Distinct boilerplate paragraphs in the corpus.
+    pub boilerplate_paragraphs: usize,
+    /// The most frequent boilerplate paragraphs, most frequent first.
+    pub top_boilerplate: Vec<Boilerplate>,
     /// Segments in the last commit.
     pub segments: usize,
     /// Bytes the index folder takes on disk.
@@ -40,41 +50,94 @@ pub struct Stats {
     pub last_run: Option<Summary>,
 }
 
+/// A boilerplate paragraph and the number of stories it stands in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Boilerplate {
+    /// Stories (copies counted once) that hold it.
+    pub stories: u32,
+    /// The paragraph as one of them has it.
+    pub text: String,
+}
+
+/// How many boilerplate paragraphs `stats` lists.
+pub const TOP_BOILERPLATE: usize = 10;
+
 /// Computes the statistics of the index in `index_dir`.
 pub fn stats(index_dir: &Path) -> Result<Stats> {
-    let (index, _, searcher) = schema::open_searcher(index_dir)?;
+    let (index, fields, searcher) = schema::open_searcher(index_dir)?;
     let index_err = |err| Error::index(index_dir, err);
     let (mut paragraphs_kept, mut paragraphs_removed) = (0, 0);
     let mut group_sizes: FxHashMap<u64, u64> = FxHashMap::default();
+    let mut group_texts: FxHashMap<u64, FxHashSet<u64>> = FxHashMap::default();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
         let kept = fast.u64("paragraphs").map_err(index_err)?;
         let removed = fast.u64("removed").map_err(index_err)?;
         let groups = fast.u64("dup_group").map_err(index_err)?;
+        let fingerprints = fast.u64("fingerprint").map_err(index_err)?;
         for doc in segment.doc_ids_alive() {
             paragraphs_kept += kept.first(doc).unwrap_or(0);
             paragraphs_removed += removed.first(doc).unwrap_or(0);
-            if let Some(group) = groups.first(doc) {
-                *group_sizes.entry(group).or_default() += 1;
+            let (Some(group), Some(fingerprint)) = (groups.first(doc), fingerprints.first(doc))
+            else {
+                continue;
+            };
+            *group_sizes.entry(group).or_default() += 1;
+            if group != fingerprint {
+                group_texts.entry(group).or_default().insert(fingerprint);
             }
         }
     }
     let repeated = group_sizes.values().filter(|&&n| n > 1);
     let duplicate_groups = repeated.clone().count() as u64;
     let duplicate_files = repeated.map(|n| n - 1).sum();
+    // A group's own fingerprint is one text; each other one is a near copy.
+    let near_identical_files = group_texts.values().map(|texts| texts.len() as u64).sum();
     let payload = index::last_commit(&index).map_err(index_err)?;
+    let mut top_boilerplate = boilerplate_counts(&searcher, &fields).map_err(index_err)?;
+    let boilerplate_paragraphs = top_boilerplate.len();
+    top_boilerplate.truncate(TOP_BOILERPLATE);
     Ok(Stats {
         documents: searcher.num_docs(),
         paragraphs_kept,
         paragraphs_removed,
         duplicate_files,
         duplicate_groups,
+        near_identical_files,
+        boilerplate_paragraphs,
+        top_boilerplate,
         segments: searcher.segment_readers().len(),
         index_bytes: folder_size(index_dir).map_err(|err| Error::io(index_dir, err))?,
         schema_version: SCHEMA_VERSION,
         corpus: payload.as_ref().map(|p| p.corpus.clone()),
         last_run: payload.map(|p| p.last_run),
     })
+}
+
+/// Every boilerplate paragraph the index's documents were written with and
+/// the stories it stands in, most frequent first; only the listed ones'
+/// texts are read.
+fn boilerplate_counts(searcher: &Searcher, fields: &Fields) -> tantivy::Result<Vec<Boilerplate>> {
+    let groups = Groups::recorded(searcher)?;
+    let columns = Columns::of(searcher)?;
+    let mut counts = Vec::new();
+    for key in boilerplate::known(searcher, fields)? {
+        counts.push((
+            boilerplate::stories_with(searcher, fields, &columns, &groups, key)?,
+            key,
+        ));
+    }
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let mut listed = Vec::with_capacity(counts.len());
+    for (i, (stories, key)) in counts.into_iter().enumerate() {
+        let text = if i < TOP_BOILERPLATE {
+            boilerplate::text(searcher, fields, key)?.unwrap_or_default()
+        } else {
+            String::new()
+        };
+        listed.push(Boilerplate { stories, text });
+    }
+    Ok(listed)
 }
 
 /// Every story filed more than once: the paths of its files, sorted; the

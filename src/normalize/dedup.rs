@@ -48,6 +48,8 @@ pub struct Removal {
 pub struct Deduped {
     /// The paragraphs kept, in first-seen order.
     pub kept: Vec<String>,
+    /// The [`key`] of each kept paragraph.
+    pub keys: Vec<String>,
     /// The paragraphs removed, in order.
     pub removed: Vec<Removal>,
 }
@@ -73,6 +75,7 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
         // matched against other such paragraphs.
         if key.is_empty() {
             out.kept.push(paragraph);
+            out.keys.push(key);
             continue;
         }
         if let Some(&original) = first_seen.get(&key) {
@@ -97,8 +100,9 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
                 kept_words.push(words);
             }
         }
-        first_seen.insert(key, position);
+        first_seen.insert(key.clone(), position);
         out.kept.push(paragraph);
+        out.keys.push(key);
     }
     out
 }

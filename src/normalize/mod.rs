@@ -14,7 +14,9 @@ pub mod dateline;
 pub mod decode;
 pub mod dedup;
 pub mod paragraphs;
+pub mod story;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use self::dateline::{Date, Dateline};
@@ -67,8 +69,18 @@ pub struct Dispatch {
     /// The de-duplicated paragraphs, in first-seen order; the dateline stays
     /// at the head of the first.
     pub paragraphs: Vec<String>,
+    /// For each kept paragraph, whether it is corpus boilerplate: kept out
+    /// of the searchable body. Normalizing one file cannot know; the
+    /// indexer marks them ([`Dispatch::mark_boilerplate`]).
+    pub boilerplate: Vec<bool>,
     /// The paragraphs removed as exact or near repeats.
     pub removed: Vec<dedup::Removal>,
+    /// For each kept paragraph, its [`story::key_hash`].
+    #[serde(skip)]
+    pub keys: Vec<u64>,
+    /// The LSH bands of the story's words ([`story::bands`]).
+    #[serde(skip)]
+    pub bands: Vec<u64>,
     /// The encoding the file was decoded from.
     pub encoding: &'static str,
     /// Characters that could not be decoded and were replaced.
@@ -98,19 +110,27 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
         dedup::dedup(paragraphs, options.near_dup)
     } else {
         dedup::Deduped {
+            keys: paragraphs.iter().map(|p| dedup::key(p)).collect(),
             kept: paragraphs,
             removed: Vec::new(),
         }
     };
     let fingerprint = fingerprint(&title_line, &deduped.kept);
+    let title_key = dedup::key(&title);
+    let shingles = story::shingles(
+        std::iter::once(title_key.as_str()).chain(deduped.keys.iter().map(String::as_str)),
+    );
     Dispatch {
         path: file.rel_path.clone(),
         title,
         category,
         dateline,
         date,
+        boilerplate: vec![false; deduped.kept.len()],
         paragraphs: deduped.kept,
         removed: deduped.removed,
+        keys: deduped.keys.iter().map(|k| story::key_hash(k)).collect(),
+        bands: story::bands(&shingles),
         encoding: decoded.encoding,
         replacements: decoded.replacements,
         fingerprint,
@@ -129,6 +149,9 @@ pub struct Verdict {
     /// Its similarity to that paragraph, when it was removed as a near
     /// (not exact) repeat.
     pub similarity: Option<f32>,
+    /// The number of stories of the index it stands in, when that makes it
+    /// boilerplate.
+    pub boilerplate_in: Option<u32>,
 }
 
 /// How one file normalizes, paragraph by paragraph: what `sift inspect`
@@ -156,11 +179,39 @@ pub fn inspect(file: &RawFile, options: &NormalizeOptions) -> Inspection {
             text,
             duplicate_of: removed.get(&i).map(|r| r.original + 1),
             similarity: removed.get(&i).and_then(|r| r.similarity),
+            boilerplate_in: None,
         })
         .collect();
     Inspection {
         dispatch,
         paragraphs,
+    }
+}
+
+impl Inspection {
+    /// Marks boilerplate from corpus counts: `stories[i]` is the number of
+    /// stories the `i`th kept paragraph stands in; `threshold` makes one
+    /// boilerplate.
+    pub fn mark_boilerplate(&mut self, stories: &[u32], threshold: u32) {
+        let is_boilerplate = |n: u32| threshold > 0 && n >= threshold;
+        let kept = self
+            .paragraphs
+            .iter_mut()
+            .filter(|v| v.duplicate_of.is_none());
+        for (i, (verdict, &n)) in kept.zip(stories).enumerate() {
+            if i > 0 && is_boilerplate(n) {
+                verdict.boilerplate_in = Some(n);
+            }
+        }
+        let by_key: FxHashMap<u64, u32> = self
+            .dispatch
+            .keys
+            .iter()
+            .copied()
+            .zip(stories.iter().copied())
+            .collect();
+        self.dispatch
+            .mark_boilerplate(|key| by_key.get(&key).is_some_and(|&n| is_boilerplate(n)));
     }
 }
 
@@ -179,9 +230,37 @@ fn fingerprint(title_line: &str, paragraphs: &[String]) -> u64 {
 }
 
 impl Dispatch {
-    /// The body as stored: the kept paragraphs joined by `\n`.
+    /// The body as searched and stored: the kept paragraphs that are not
+    /// boilerplate, joined by `\n`.
     pub fn body(&self) -> String {
-        self.paragraphs.join("\n")
+        self.searchable().collect::<Vec<_>>().join("\n")
+    }
+
+    /// The kept paragraphs that are not boilerplate.
+    pub fn searchable(&self) -> impl Iterator<Item = &str> {
+        self.paragraphs
+            .iter()
+            .zip(&self.boilerplate)
+            .filter(|(_, boilerplate)| !**boilerplate)
+            .map(|(p, _)| p.as_str())
+    }
+
+    /// The boilerplate paragraphs with their positions among the kept ones.
+    pub fn boilerplate_paragraphs(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.paragraphs
+            .iter()
+            .zip(&self.boilerplate)
+            .enumerate()
+            .filter(|(_, (_, boilerplate))| **boilerplate)
+            .map(|(i, (p, _))| (i, p.as_str()))
+    }
+
+    /// Marks the kept paragraphs whose key `is_boilerplate` says is
+    /// boilerplate. The first paragraph, which holds the dateline, never is.
+    pub fn mark_boilerplate(&mut self, is_boilerplate: impl Fn(u64) -> bool) {
+        for (i, (&key, mark)) in self.keys.iter().zip(&mut self.boilerplate).enumerate() {
+            *mark = i > 0 && key != 0 && is_boilerplate(key);
+        }
     }
 
     /// Renders the dispatch back as text, category prefix included, with

@@ -109,7 +109,7 @@ impl Request {
 
 /// A story on a page of hits: its best file's score and address, and the
 /// addresses of its other files.
-type Ranked = (Score, DocAddress, Vec<DocAddress>);
+type Ranked = (Score, DocAddress, Vec<(Score, DocAddress)>);
 
 /// A fragment of a document's body, with its matches marked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -162,7 +162,8 @@ pub struct Hit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,
     /// Paths of the other files holding the same story (identical after
-    /// normalization), folded into this hit unless `all_copies`.
+    /// normalization, or near-identical) that match the query, folded into
+    /// this hit unless `all_copies`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub copies: Vec<String>,
 }
@@ -184,8 +185,11 @@ pub struct StoredDispatch {
     /// Path, title, category, place, date, agency.
     #[serde(flatten)]
     pub heading: Heading,
-    /// The de-duplicated paragraphs.
+    /// The de-duplicated paragraphs, boilerplate included, in order.
     pub paragraphs: Vec<String>,
+    /// The positions in `paragraphs` (from 0) of boilerplate paragraphs:
+    /// shown, not searched.
+    pub boilerplate: Vec<usize>,
     /// How many paragraphs were removed as duplicates.
     pub paragraphs_removed: u64,
     /// The encoding the file was decoded from.
@@ -252,7 +256,7 @@ impl Engine {
             .into_iter()
             .enumerate()
             .map(|(i, (score, address, copies))| {
-                let (address, copies) = self.first_by_path(address, copies)?;
+                let (address, copies) = self.best_member(score, address, copies)?;
                 let mut hit = self.hit(
                     request,
                     &*query,
@@ -276,10 +280,12 @@ impl Engine {
     /// in order: (score, address, the addresses of its copies).
     ///
     /// Unless `all_copies`, files of one story (one `dup_group`) show once,
-    /// at the rank of their best. Copies are identical after normalization,
-    /// so they score alike and rank together: the page is cut from the
-    /// first `2 × (offset + limit) + 16` hits, fetched again four times as
-    /// deep while copies could still lie past the cut.
+    /// at the rank of their best. Exact copies score alike and rank
+    /// together: the page is cut from the first `2 × (offset + limit) + 16`
+    /// hits, fetched again four times as deep while copies could still lie
+    /// past the cut. A near-identical copy that ranks below the cut is not
+    /// listed among its story's copies, but never shows as a story of its
+    /// own: any deeper page also holds its story's better file.
     fn top(&self, query: &dyn Query, request: &Request) -> Result<(usize, Vec<Ranked>)> {
         let want = request.offset + request.limit;
         if request.all_copies || request.limit == 0 {
@@ -323,7 +329,7 @@ impl Engine {
                 .and_then(Option::as_ref)
                 .and_then(|column| column.first(address.doc_id));
             match group.and_then(|g| story_of.get(&g)) {
-                Some(&story) => stories[story].2.push(address),
+                Some(&story) => stories[story].2.push((score, address)),
                 None => {
                     if let Some(group) = group {
                         story_of.insert(group, stories.len());
@@ -335,29 +341,33 @@ impl Engine {
         stories
     }
 
-    /// A story's file to show (the first by path: copies score alike, so
-    /// the choice must not depend on index order) and its copies' paths,
-    /// in path order.
-    fn first_by_path(
+    /// A story's file to show and its copies' paths, in path order. The
+    /// best-ranked file shows; among files that score alike (exact copies),
+    /// the first by path, so that the choice does not depend on index order.
+    fn best_member(
         &self,
+        best_score: Score,
         best: DocAddress,
-        copies: Vec<DocAddress>,
+        copies: Vec<(Score, DocAddress)>,
     ) -> Result<(DocAddress, Vec<String>)> {
         if copies.is_empty() {
             return Ok((best, Vec::new()));
         }
         let mut members = Vec::with_capacity(copies.len() + 1);
-        for address in std::iter::once(best).chain(copies) {
+        for (score, address) in std::iter::once((best_score, best)).chain(copies) {
             let doc: TantivyDocument = self
                 .searcher
                 .doc(address)
                 .map_err(|err| self.index_err(err))?;
             let path = text(&doc, self.fields.path).unwrap_or_default().to_string();
-            members.push((path, address));
+            let tied = score >= best_score;
+            members.push((!tied, path, address));
         }
         members.sort();
-        let shown = members.remove(0).1;
-        Ok((shown, members.into_iter().map(|(path, _)| path).collect()))
+        let shown = members.remove(0).2;
+        let mut paths: Vec<String> = members.into_iter().map(|(_, path, _)| path).collect();
+        paths.sort();
+        Ok((shown, paths))
     }
 
     /// The number of matching documents and one page of them, files not
@@ -485,18 +495,47 @@ impl Engine {
             .doc(*address)
             .map_err(|err| self.index_err(err))?;
         let number = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let body: Vec<String> = text(&doc, fields.body)
+            .filter(|body| !body.is_empty())
+            .map(|body| body.split('\n').map(str::to_string).collect())
+            .unwrap_or_default();
+        let boilerplate: Vec<(usize, String)> = doc
+            .get_all(fields.boilerplate_at)
+            .filter_map(|v| v.as_u64())
+            .zip(doc.get_all(fields.boilerplate).filter_map(|v| v.as_str()))
+            .map(|(at, text)| (usize::try_from(at).unwrap_or(usize::MAX), text.to_string()))
+            .collect();
+        let (paragraphs, boilerplate) = interleave(body, boilerplate);
         Ok(StoredDispatch {
             heading: heading(&doc, fields),
-            paragraphs: text(&doc, fields.body)
-                .filter(|body| !body.is_empty())
-                .map(|body| body.split('\n').map(str::to_string).collect())
-                .unwrap_or_default(),
+            paragraphs,
+            boilerplate,
             paragraphs_removed: number(fields.removed),
             encoding: text(&doc, fields.encoding).unwrap_or_default().to_string(),
             replacements: number(fields.replacements),
             size: number(fields.size),
         })
     }
+}
+
+/// Puts boilerplate paragraphs back among the searchable ones at their
+/// positions; returns all paragraphs and where the boilerplate ones are.
+fn interleave(body: Vec<String>, boilerplate: Vec<(usize, String)>) -> (Vec<String>, Vec<usize>) {
+    let mut paragraphs = Vec::with_capacity(body.len() + boilerplate.len());
+    let mut positions = Vec::with_capacity(boilerplate.len());
+    let mut body = body.into_iter();
+    for (at, text) in boilerplate {
+        while paragraphs.len() < at {
+            match body.next() {
+                Some(paragraph) => paragraphs.push(paragraph),
+                None => break,
+            }
+        }
+        positions.push(paragraphs.len());
+        paragraphs.push(text);
+    }
+    paragraphs.extend(body);
+    (paragraphs, positions)
 }
 
 /// The sort key of `--sort date`: the date (undated last), then the score.
@@ -720,6 +759,8 @@ mod tests {
             memory_mb: 64,
             rebuild: false,
             commit_every: 0,
+            boilerplate: crate::boilerplate::DEFAULT_THRESHOLD,
+            near_story: crate::stories::DEFAULT_NEAR_STORY,
             crawl: CrawlOptions::default(),
             normalize: NormalizeOptions::default(),
         };

@@ -1,0 +1,215 @@
+//! Duplicate stories across the corpus: which files hold the same story.
+//!
+//! Files that normalize to the same text share a fingerprint. Files that
+//! are near-identical (a fixed typo, a changed word, an added paragraph) are
+//! found through the LSH bands every document is indexed with
+//! ([`crate::normalize::story`]): documents that share a band are
+//! candidates, and a candidate pair is one story when the Jaccard similarity
+//! of their stored texts' word 5-shingles reaches the threshold. Stories
+//! chain: if A matches B and B matches C, all three are one group, named by
+//! the smallest fingerprint among them so that the name does not depend on
+//! the order files were indexed in.
+//!
+//! Cost stays near-linear: one merged pass over the band terms, and exact
+//! comparisons only for documents that share a band. A band shared by very
+//! many documents (a template) is compared against its first document only,
+//! [`MAX_BUCKET`] at most.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use tantivy::columnar::Column;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use crate::normalize::{dedup, story};
+use crate::postings;
+use crate::schema::Fields;
+
+/// The default similarity from which two files are one story.
+pub const DEFAULT_NEAR_STORY: f32 = 0.8;
+
+/// Documents of one band compared at most.
+const MAX_BUCKET: usize = 1_000;
+
+/// The story group of every fingerprint that has one besides its own.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Groups {
+    of: FxHashMap<u64, u64>,
+}
+
+impl Groups {
+    /// The group of a file with this fingerprint.
+    pub fn group(&self, fingerprint: u64) -> u64 {
+        self.of.get(&fingerprint).copied().unwrap_or(fingerprint)
+    }
+
+    /// The groups the index's documents were written with.
+    pub fn recorded(searcher: &Searcher) -> tantivy::Result<Groups> {
+        let columns = Columns::of(searcher)?;
+        let mut of = FxHashMap::default();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                let address = DocAddress::new(ord as u32, doc);
+                let (fingerprint, group) = (columns.fingerprint(address), columns.group(address));
+                if fingerprint != group {
+                    of.insert(fingerprint, group);
+                }
+            }
+        }
+        Ok(Groups { of })
+    }
+
+    /// Finds near-identical stories among the index's documents: files at
+    /// least `near` similar are one story (`near` 0: exact copies only).
+    pub fn find(searcher: &Searcher, fields: &Fields, near: f32) -> tantivy::Result<Groups> {
+        let mut groups = Groups::default();
+        if near <= 0.0 {
+            return Ok(groups);
+        }
+        let columns = Columns::of(searcher)?;
+        // Candidate pairs of fingerprints, each with a document to read.
+        let mut pairs: FxHashSet<(u64, u64)> = FxHashSet::default();
+        let mut example: FxHashMap<u64, DocAddress> = FxHashMap::default();
+        postings::for_each_term(searcher, fields.bands, |band, doc_freq| {
+            if doc_freq < 2 {
+                return Ok(());
+            }
+            let docs = postings::docs_with(searcher, fields.bands, band)?;
+            let mut first = None;
+            for &address in docs.iter().take(MAX_BUCKET) {
+                let fingerprint = columns.fingerprint(address);
+                example.entry(fingerprint).or_insert(address);
+                match first {
+                    None => first = Some(fingerprint),
+                    Some(first) if first != fingerprint => {
+                        pairs.insert((first.min(fingerprint), first.max(fingerprint)));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Ok(())
+        })?;
+        let mut pairs: Vec<(u64, u64)> = pairs.into_iter().collect();
+        pairs.sort_unstable();
+        let mut parent: FxHashMap<u64, u64> = FxHashMap::default();
+        let mut shingles: FxHashMap<u64, Vec<u64>> = FxHashMap::default();
+        for (a, b) in pairs {
+            if root(&mut parent, a) == root(&mut parent, b) {
+                continue;
+            }
+            for fingerprint in [a, b] {
+                if let (Some(&address), std::collections::hash_map::Entry::Vacant(slot)) =
+                    (example.get(&fingerprint), shingles.entry(fingerprint))
+                {
+                    slot.insert(stored_shingles(searcher, fields, address)?);
+                }
+            }
+            let (Some(sa), Some(sb)) = (shingles.get(&a), shingles.get(&b)) else {
+                continue;
+            };
+            if story::similarity(sa, sb) >= near {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                // The smaller fingerprint names the group.
+                parent.insert(ra.max(rb), ra.min(rb));
+            }
+        }
+        let members: Vec<u64> = parent.keys().copied().collect();
+        for fingerprint in members {
+            let group = root(&mut parent, fingerprint);
+            if group != fingerprint {
+                groups.of.insert(fingerprint, group);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The live documents written with another group than these groups give
+    /// them.
+    pub fn stale(&self, searcher: &Searcher) -> tantivy::Result<Vec<DocAddress>> {
+        let columns = Columns::of(searcher)?;
+        let mut stale = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                let address = DocAddress::new(ord as u32, doc);
+                if columns.group(address) != self.group(columns.fingerprint(address)) {
+                    stale.push(address);
+                }
+            }
+        }
+        Ok(stale)
+    }
+
+    /// How many groups have more than one fingerprint.
+    pub fn near_identical(&self) -> usize {
+        self.of.values().collect::<FxHashSet<_>>().len()
+    }
+}
+
+/// Union-find's root, with path halving.
+fn root(parent: &mut FxHashMap<u64, u64>, mut node: u64) -> u64 {
+    while let Some(&up) = parent.get(&node) {
+        if up == node {
+            break;
+        }
+        let grand = parent.get(&up).copied().unwrap_or(up);
+        parent.insert(node, grand);
+        node = up;
+    }
+    node
+}
+
+/// The fingerprint and group columns of every segment.
+pub struct Columns {
+    fingerprint: Vec<Column<u64>>,
+    group: Vec<Column<u64>>,
+}
+
+impl Columns {
+    /// Opens the columns of every segment of the searcher.
+    pub fn of(searcher: &Searcher) -> tantivy::Result<Columns> {
+        let mut columns = Columns {
+            fingerprint: Vec::new(),
+            group: Vec::new(),
+        };
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            columns.fingerprint.push(fast.u64("fingerprint")?);
+            columns.group.push(fast.u64("dup_group")?);
+        }
+        Ok(columns)
+    }
+
+    /// A document's fingerprint.
+    pub fn fingerprint(&self, address: DocAddress) -> u64 {
+        self.fingerprint[address.segment_ord as usize]
+            .first(address.doc_id)
+            .unwrap_or(0)
+    }
+
+    /// The story group a document was written with.
+    pub fn group(&self, address: DocAddress) -> u64 {
+        self.group[address.segment_ord as usize]
+            .first(address.doc_id)
+            .unwrap_or(0)
+    }
+}
+
+/// The shingles of a stored document: its title, searchable paragraphs and
+/// boilerplate paragraphs.
+fn stored_shingles(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> tantivy::Result<Vec<u64>> {
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let texts = |field| {
+        doc.get_all(field)
+            .filter_map(|value| value.as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    let mut keys: Vec<String> = texts(fields.title).iter().map(|t| dedup::key(t)).collect();
+    for body in texts(fields.body) {
+        keys.extend(body.split('\n').map(dedup::key));
+    }
+    keys.extend(texts(fields.boilerplate).iter().map(|t| dedup::key(t)));
+    Ok(story::shingles(keys.iter().map(String::as_str)))
+}
