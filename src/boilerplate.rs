@@ -217,6 +217,62 @@ pub fn text(searcher: &Searcher, fields: &Fields, key: u64) -> tantivy::Result<O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RawFile;
+    use crate::normalize::{NormalizeOptions, normalize};
+
+    fn dispatch(text: &str) -> Dispatch {
+        let file = RawFile {
+            rel_path: "a.txt".into(),
+            bytes: text.into(),
+            mtime: 0,
+            size: 0,
+        };
+        normalize(&file, &NormalizeOptions::default())
+    }
+
+    fn signed(i: usize) -> String {
+        format!("Title {i}\nLead number {i}.\nBody number {i}.\nEditor: Zhang Wei")
+    }
+
+    #[test]
+    fn a_paragraph_is_boilerplate_from_its_threshold_on() {
+        let counts = RunCounts::new(3, FxHashSet::default());
+        let marks: Vec<Vec<bool>> = (0..4)
+            .map(|i| {
+                let mut d = dispatch(&signed(i));
+                counts.mark(&mut d);
+                assert_eq!(d.body().contains("Zhang"), !d.boilerplate[2]);
+                d.boilerplate
+            })
+            .collect();
+        assert_eq!(marks[0], [false, false, false]);
+        assert_eq!(marks[1], [false, false, false]);
+        assert_eq!(marks[2], [false, false, true]);
+        assert_eq!(marks[3], [false, false, true]);
+    }
+
+    #[test]
+    fn known_boilerplate_is_marked_at_once_but_never_first() {
+        let sign_off = dispatch(&signed(0)).keys[2];
+        let counts = RunCounts::new(3, [sign_off].into_iter().collect());
+        let mut d = dispatch(&signed(1));
+        counts.mark(&mut d);
+        assert_eq!(d.boilerplate, [false, false, true]);
+        let mut d = dispatch("Title\n\nEditor: Zhang Wei\n\nBody.");
+        counts.mark(&mut d);
+        assert_eq!(d.boilerplate, [false, false]);
+    }
+
+    #[test]
+    fn threshold_zero_marks_nothing() {
+        let sign_off = dispatch(&signed(0)).keys[2];
+        let counts = RunCounts::new(0, [sign_off].into_iter().collect());
+        for i in 0..5 {
+            let mut d = dispatch(&signed(i));
+            counts.mark(&mut d);
+            assert!(d.boilerplate.iter().all(|&b| !b));
+        }
+    }
 
     #[test]
     fn forgetting_keeps_frequent_keys_as_lower_bounds() {

@@ -466,6 +466,32 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn escaped_names_are_found_again() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"caf\xE9.txt");
+        fs::write(dir.path().join(name), "Title\nBody.").unwrap();
+        let rel = rel_path(dir.path(), &dir.path().join(name));
+        assert_eq!(rel, "caf\\xE9.txt");
+        let entry = entry_at(dir.path(), &rel).expect("found by its escaped name");
+        assert_eq!(entry.size, 11);
+        assert!(matches!(
+            entry_at(dir.path(), "gone.txt"),
+            Err(Skip {
+                reason: SkipReason::Vanished,
+                ..
+            })
+        ));
+        assert_eq!(unescape_name("plain.txt"), None);
+        assert_eq!(
+            unescape_name("a\\x4"),
+            Some(PathBuf::from("a\\x4")),
+            "a cut escape stays as written"
+        );
+    }
+
     #[test]
     fn text_is_not_binary() {
         assert!(!is_binary(

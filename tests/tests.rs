@@ -10,6 +10,8 @@ mod index;
 mod search;
 // The query language, filters, facets, sorting, batch runs, eval.
 mod query;
+// Boilerplate and duplicate stories across the corpus, across runs.
+mod corpus;
 // Bad input, damaged indexes, kills.
 mod faults;
 // The BBC news set from ../shared/corpora, indexed and searched whole.

@@ -329,6 +329,30 @@ mod tests {
     }
 
     #[test]
+    fn boilerplate_is_shown_not_searched() {
+        let mut inspection = inspect(
+            &raw("a.txt", "T\nLead.\nBody.\nLead.\nEditor: Zhang Wei"),
+            &NormalizeOptions::default(),
+        );
+        inspection.mark_boilerplate(&[9, 1, 7], 5);
+        let seen: Vec<Option<u32>> = inspection
+            .paragraphs
+            .iter()
+            .map(|v| v.boilerplate_in)
+            .collect();
+        // The first paragraph never is; the repeat is a repeat.
+        assert_eq!(seen, [None, None, None, Some(7)]);
+        let d = &inspection.dispatch;
+        assert_eq!(d.boilerplate, [false, false, true]);
+        assert_eq!(d.body(), "Lead.\nBody.");
+        assert!(d.to_text().ends_with("Editor: Zhang Wei"));
+        assert_eq!(
+            d.boilerplate_paragraphs().collect::<Vec<_>>(),
+            [(2, "Editor: Zhang Wei")]
+        );
+    }
+
+    #[test]
     fn year_from_path_or_option() {
         let text = "T\nPARIS, Feb. 15 (Xinhua) -- x";
         let d = normalize(&raw("2017/02/a.txt", text), &NormalizeOptions::default());

@@ -749,6 +749,19 @@ mod tests {
     use crate::index::{self, IndexOptions};
     use crate::normalize::NormalizeOptions;
 
+    #[test]
+    fn boilerplate_goes_back_at_its_positions() {
+        let body = ["a", "b", "c"].map(String::from).to_vec();
+        let (all, at) = interleave(body.clone(), vec![(1, "x".into()), (4, "y".into())]);
+        assert_eq!(all, ["a", "x", "b", "c", "y"]);
+        assert_eq!(at, [1, 4]);
+        let (all, at) = interleave(body.clone(), Vec::new());
+        assert_eq!((all, at), (body, Vec::new()));
+        // Positions past the end (a damaged document) land at the end.
+        let (all, at) = interleave(vec!["a".into()], vec![(9, "x".into())]);
+        assert_eq!((all, at), (vec!["a".to_string(), "x".into()], vec![1]));
+    }
+
     /// The sample corpus, indexed into a temporary folder.
     fn sample_engine() -> (tempfile::TempDir, Engine) {
         let dir = tempfile::tempdir().expect("a temporary folder");
