@@ -13,7 +13,8 @@
 //! files is recognised after its first few: its counts are lower bounds, so
 //! they never call a paragraph boilerplate too early, only sometimes too
 //! late. Once the run has committed, [`corpus`] counts exactly over the
-//! index, and [`stale`] names the documents written under another verdict,
+//! index's paragraph-key column in bounded memory, and [`stale`] names the
+//! documents written under another verdict,
 //! for the indexer to write again: the few that came before a paragraph
 //! crossed the threshold, and any whose paragraph no longer reaches it.
 
@@ -29,7 +30,7 @@ use crate::index;
 use crate::normalize::{Dispatch, dedup, story};
 use crate::postings;
 use crate::schema::{self, Fields};
-use crate::stories::{Columns, Groups};
+use crate::stories::{Columns, Groups, alive};
 
 /// The default number of stories a paragraph must stand in to be boilerplate.
 pub const DEFAULT_THRESHOLD: u32 = 5;
@@ -96,11 +97,17 @@ pub fn known(searcher: &Searcher, fields: &Fields) -> tantivy::Result<FxHashSet<
     Ok(known)
 }
 
+/// (key, story) pairs sorted at most in one pass of [`corpus`]: 32 MB.
+const PAIRS_PER_PASS: usize = 1 << 21;
+
 /// Every paragraph key that stands in at least `threshold` stories of the
 /// index, with the number of stories; nothing when `threshold` is 0.
+///
+/// The keys are read from a column as (key, story) pairs, sorted and
+/// counted; a large corpus takes several passes over the column, each
+/// taking the keys of one residue class, so memory stays bounded.
 pub fn corpus(
     searcher: &Searcher,
-    fields: &Fields,
     groups: &Groups,
     threshold: u32,
 ) -> tantivy::Result<FxHashMap<u64, u32>> {
@@ -109,34 +116,44 @@ pub fn corpus(
         return Ok(found);
     }
     let columns = Columns::of(searcher)?;
-    postings::for_each_term(searcher, fields.paragraph_keys, |key, doc_freq| {
-        // The document count bounds the story count from above.
-        if doc_freq < threshold {
-            return Ok(());
+    let passes = (columns.key_count() / PAIRS_PER_PASS + 1) as u64;
+    for pass in 0..passes {
+        let mut pairs: Vec<(u64, u64)> = Vec::new();
+        for address in alive(searcher) {
+            let story = groups.group(columns.fingerprint(address));
+            let keys = columns.keys(address).filter(|key| key % passes == pass);
+            pairs.extend(keys.map(|key| (key, story)));
         }
-        let stories = stories_with(searcher, fields, &columns, groups, key)?;
-        if stories >= threshold {
-            found.insert(key, stories);
+        pairs.sort_unstable();
+        pairs.dedup();
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let stories = u32::try_from(run.len()).unwrap_or(u32::MAX);
+            if stories >= threshold {
+                found.insert(run[0].0, stories);
+            }
         }
-        Ok(())
-    })?;
+    }
     Ok(found)
 }
 
-/// In how many stories of the index the paragraph with this key stands.
-pub fn stories_with(
+/// In how many stories of the index each of `keys` stands.
+pub fn stories_of(
     searcher: &Searcher,
-    fields: &Fields,
-    columns: &Columns,
     groups: &Groups,
-    key: u64,
-) -> tantivy::Result<u32> {
-    let docs = postings::docs_with(searcher, fields.paragraph_keys, key)?;
-    let stories: FxHashSet<u64> = docs
+    keys: &FxHashSet<u64>,
+) -> tantivy::Result<FxHashMap<u64, u32>> {
+    let columns = Columns::of(searcher)?;
+    let mut stories: FxHashMap<u64, FxHashSet<u64>> = FxHashMap::default();
+    for address in alive(searcher) {
+        for key in columns.keys(address).filter(|key| keys.contains(key)) {
+            let story = groups.group(columns.fingerprint(address));
+            stories.entry(key).or_default().insert(story);
+        }
+    }
+    Ok(stories
         .into_iter()
-        .map(|address| groups.group(columns.fingerprint(address)))
-        .collect();
-    Ok(u32::try_from(stories.len()).unwrap_or(u32::MAX))
+        .map(|(key, set)| (key, u32::try_from(set.len()).unwrap_or(u32::MAX)))
+        .collect())
 }
 
 /// The live documents written with another verdict on some paragraph than
@@ -146,22 +163,27 @@ pub fn stale(
     searcher: &Searcher,
     fields: &Fields,
     boilerplate: &FxHashMap<u64, u32>,
-) -> tantivy::Result<FxHashSet<DocAddress>> {
-    let mut stale = FxHashSet::default();
-    for &key in boilerplate.keys() {
-        let marked: FxHashSet<DocAddress> =
-            postings::docs_with(searcher, fields.boilerplate_keys, key)?
-                .into_iter()
-                .collect();
-        for address in postings::docs_with(searcher, fields.paragraph_keys, key)? {
-            if !marked.contains(&address) {
-                stale.insert(address);
-            }
+) -> tantivy::Result<Vec<DocAddress>> {
+    let mut marked: FxHashMap<DocAddress, Vec<u64>> = FxHashMap::default();
+    for key in known(searcher, fields)? {
+        for address in postings::docs_with(searcher, fields.boilerplate_keys, key)? {
+            marked.entry(address).or_default().push(key);
         }
     }
-    for key in known(searcher, fields)? {
-        if !boilerplate.contains_key(&key) {
-            stale.extend(postings::docs_with(searcher, fields.boilerplate_keys, key)?);
+    let columns = Columns::of(searcher)?;
+    let mut stale = Vec::new();
+    for address in alive(searcher) {
+        let mut expected: Vec<u64> = columns
+            .keys(address)
+            .filter(|key| boilerplate.contains_key(key))
+            .collect();
+        let mut written = marked.remove(&address).unwrap_or_default();
+        for keys in [&mut expected, &mut written] {
+            keys.sort_unstable();
+            keys.dedup();
+        }
+        if expected != written {
+            stale.push(address);
         }
     }
     Ok(stale)
@@ -179,7 +201,7 @@ pub struct Seen {
 /// Counts, in the index in `index_dir`, the stories each paragraph key
 /// stands in; `None` when there is no index.
 pub fn seen_in(index_dir: &Path, keys: &[u64]) -> Result<Option<Seen>> {
-    let (index, fields, searcher) = match schema::open_searcher(index_dir) {
+    let (index, _, searcher) = match schema::open_searcher(index_dir) {
         Ok(opened) => opened,
         Err(Error::NoIndex { .. }) => return Ok(None),
         Err(err) => return Err(err),
@@ -190,12 +212,11 @@ pub fn seen_in(index_dir: &Path, keys: &[u64]) -> Result<Option<Seen>> {
         .and_then(|payload| payload.settled)
         .map_or(DEFAULT_THRESHOLD, |settled| settled.boilerplate);
     let groups = Groups::recorded(&searcher).map_err(err)?;
-    let columns = Columns::of(&searcher).map_err(err)?;
+    let counts = stories_of(&searcher, &groups, &keys.iter().copied().collect()).map_err(err)?;
     let stories = keys
         .iter()
-        .map(|&key| stories_with(&searcher, &fields, &columns, &groups, key))
-        .collect::<tantivy::Result<Vec<u32>>>()
-        .map_err(err)?;
+        .map(|key| counts.get(key).copied().unwrap_or(0))
+        .collect();
     Ok(Some(Seen { threshold, stories }))
 }
 

@@ -385,10 +385,11 @@ fn settle(
     let err = |err| Error::index(dir, err);
     let searcher = index.reader().map_err(err)?.searcher();
     let groups = Groups::find(&searcher, fields, options.near_story).map_err(err)?;
-    let boilerplate =
-        boilerplate::corpus(&searcher, fields, &groups, options.boilerplate).map_err(err)?;
+    let boilerplate = boilerplate::corpus(&searcher, &groups, options.boilerplate).map_err(err)?;
     let mut stale = boilerplate::stale(&searcher, fields, &boilerplate).map_err(err)?;
     stale.extend(groups.stale(&searcher).map_err(err)?);
+    stale.sort_unstable_by_key(|a| (a.segment_ord, a.doc_id));
+    stale.dedup();
     let mut paths = Vec::with_capacity(stale.len());
     for address in stale {
         let doc: TantivyDocument = searcher.doc(address).map_err(err)?;

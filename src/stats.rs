@@ -15,7 +15,7 @@ use crate::boilerplate;
 use crate::error::{Error, Result};
 use crate::index::{self, Summary};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
-use crate::stories::{Columns, Groups};
+use crate::stories::Groups;
 
 /// What `sift stats` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,14 +119,11 @@ pub fn stats(index_dir: &Path) -> Result<Stats> {
 /// texts are read.
 fn boilerplate_counts(searcher: &Searcher, fields: &Fields) -> tantivy::Result<Vec<Boilerplate>> {
     let groups = Groups::recorded(searcher)?;
-    let columns = Columns::of(searcher)?;
-    let mut counts = Vec::new();
-    for key in boilerplate::known(searcher, fields)? {
-        counts.push((
-            boilerplate::stories_with(searcher, fields, &columns, &groups, key)?,
-            key,
-        ));
-    }
+    let known = boilerplate::known(searcher, fields)?;
+    let mut counts: Vec<(u32, u64)> = boilerplate::stories_of(searcher, &groups, &known)?
+        .into_iter()
+        .map(|(key, stories)| (stories, key))
+        .collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
     let mut listed = Vec::with_capacity(counts.len());
     for (i, (stories, key)) in counts.into_iter().enumerate() {

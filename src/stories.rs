@@ -21,7 +21,6 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::normalize::{dedup, story};
-use crate::postings;
 use crate::schema::Fields;
 
 /// The default similarity from which two files are one story.
@@ -46,13 +45,10 @@ impl Groups {
     pub fn recorded(searcher: &Searcher) -> tantivy::Result<Groups> {
         let columns = Columns::of(searcher)?;
         let mut of = FxHashMap::default();
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            for doc in segment.doc_ids_alive() {
-                let address = DocAddress::new(ord as u32, doc);
-                let (fingerprint, group) = (columns.fingerprint(address), columns.group(address));
-                if fingerprint != group {
-                    of.insert(fingerprint, group);
-                }
+        for address in alive(searcher) {
+            let (fingerprint, group) = (columns.fingerprint(address), columns.group(address));
+            if fingerprint != group {
+                of.insert(fingerprint, group);
             }
         }
         Ok(Groups { of })
@@ -66,28 +62,33 @@ impl Groups {
             return Ok(groups);
         }
         let columns = Columns::of(searcher)?;
-        // Candidate pairs of fingerprints, each with a document to read.
+        // Candidate pairs of fingerprints, each with a document to read: one
+        // band at a time, its values sorted so that equal ones meet.
         let mut pairs: FxHashSet<(u64, u64)> = FxHashSet::default();
         let mut example: FxHashMap<u64, DocAddress> = FxHashMap::default();
-        postings::for_each_term(searcher, fields.bands, |band, doc_freq| {
-            if doc_freq < 2 {
-                return Ok(());
+        for band in 0..story::BANDS {
+            let mut entries: Vec<(u64, DocAddress)> = Vec::new();
+            for address in alive(searcher) {
+                let values = columns
+                    .bands(address)
+                    .filter(|&v| story::band_of(v) == band);
+                entries.extend(values.map(|value| (value, address)));
             }
-            let docs = postings::docs_with(searcher, fields.bands, band)?;
-            let mut first = None;
-            for &address in docs.iter().take(MAX_BUCKET) {
-                let fingerprint = columns.fingerprint(address);
-                example.entry(fingerprint).or_insert(address);
-                match first {
-                    None => first = Some(fingerprint),
-                    Some(first) if first != fingerprint => {
+            entries.sort_unstable_by_key(|&(value, address)| {
+                (value, address.segment_ord, address.doc_id)
+            });
+            for bucket in entries.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
+                let first = columns.fingerprint(bucket[0].1);
+                example.entry(first).or_insert(bucket[0].1);
+                for &(_, address) in bucket.iter().skip(1).take(MAX_BUCKET) {
+                    let fingerprint = columns.fingerprint(address);
+                    if fingerprint != first {
+                        example.entry(fingerprint).or_insert(address);
                         pairs.insert((first.min(fingerprint), first.max(fingerprint)));
                     }
-                    Some(_) => {}
                 }
             }
-            Ok(())
-        })?;
+        }
         let mut pairs: Vec<(u64, u64)> = pairs.into_iter().collect();
         pairs.sort_unstable();
         let mut parent: FxHashMap<u64, u64> = FxHashMap::default();
@@ -126,16 +127,9 @@ impl Groups {
     /// them.
     pub fn stale(&self, searcher: &Searcher) -> tantivy::Result<Vec<DocAddress>> {
         let columns = Columns::of(searcher)?;
-        let mut stale = Vec::new();
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            for doc in segment.doc_ids_alive() {
-                let address = DocAddress::new(ord as u32, doc);
-                if columns.group(address) != self.group(columns.fingerprint(address)) {
-                    stale.push(address);
-                }
-            }
-        }
-        Ok(stale)
+        Ok(alive(searcher)
+            .filter(|&address| columns.group(address) != self.group(columns.fingerprint(address)))
+            .collect())
     }
 
     /// How many groups have more than one fingerprint.
@@ -157,10 +151,26 @@ fn root(parent: &mut FxHashMap<u64, u64>, mut node: u64) -> u64 {
     node
 }
 
-/// The fingerprint and group columns of every segment.
+/// Every live document of the searcher.
+pub fn alive(searcher: &Searcher) -> impl Iterator<Item = DocAddress> + '_ {
+    searcher
+        .segment_readers()
+        .iter()
+        .enumerate()
+        .flat_map(|(ord, segment)| {
+            segment
+                .doc_ids_alive()
+                .map(move |doc| DocAddress::new(ord as u32, doc))
+        })
+}
+
+/// The columns that tell stories apart, of every segment: fingerprint and
+/// group, paragraph keys and LSH bands.
 pub struct Columns {
     fingerprint: Vec<Column<u64>>,
     group: Vec<Column<u64>>,
+    keys: Vec<Column<u64>>,
+    bands: Vec<Column<u64>>,
 }
 
 impl Columns {
@@ -169,13 +179,33 @@ impl Columns {
         let mut columns = Columns {
             fingerprint: Vec::new(),
             group: Vec::new(),
+            keys: Vec::new(),
+            bands: Vec::new(),
         };
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
             columns.fingerprint.push(fast.u64("fingerprint")?);
             columns.group.push(fast.u64("dup_group")?);
+            columns.keys.push(fast.u64("paragraph_keys")?);
+            columns.bands.push(fast.u64("bands")?);
         }
         Ok(columns)
+    }
+
+    /// The keys of a document's paragraphs, the first excepted.
+    pub fn keys(&self, address: DocAddress) -> impl Iterator<Item = u64> + '_ {
+        self.keys[address.segment_ord as usize].values_for_doc(address.doc_id)
+    }
+
+    /// How many paragraph keys the documents hold in all, deleted ones
+    /// included.
+    pub fn key_count(&self) -> usize {
+        self.keys.iter().map(|c| c.values.num_vals() as usize).sum()
+    }
+
+    /// A document's LSH bands.
+    fn bands(&self, address: DocAddress) -> impl Iterator<Item = u64> + '_ {
+        self.bands[address.segment_ord as usize].values_for_doc(address.doc_id)
     }
 
     /// A document's fingerprint.

@@ -1,6 +1,8 @@
 //! Fuzzes normalization: any bytes, under any path and options, become a
-//! dispatch without panicking; no two kept paragraphs are repeats, and
-//! every removal points back at an earlier paragraph.
+//! dispatch without panicking; no two kept paragraphs are repeats, every
+//! removal points back at an earlier paragraph, every kept paragraph has a
+//! key, and marking boilerplate splits the kept paragraphs without losing
+//! one.
 //!
 //!     cargo +nightly fuzz run -O normalize -- -max_total_time=600
 
@@ -32,4 +34,11 @@ fuzz_target!(|data: &[u8]| {
     for removal in &dispatch.removed {
         assert!(removal.original < removal.position && removal.position < total);
     }
+    assert_eq!(dispatch.keys.len(), dispatch.paragraphs.len());
+    assert!(dispatch.bands.is_empty() || dispatch.bands.len() == sift::normalize::story::BANDS);
+    let mut marked = dispatch.clone();
+    marked.mark_boilerplate(|key| key % 2 == 0);
+    let shown = marked.searchable().count() + marked.boilerplate_paragraphs().count();
+    assert_eq!(shown, marked.paragraphs.len());
+    assert!(marked.boilerplate.first() != Some(&true));
 });

@@ -78,7 +78,7 @@ pub struct Dispatch {
     /// For each kept paragraph, its [`story::key_hash`].
     #[serde(skip)]
     pub keys: Vec<u64>,
-    /// The LSH bands of the story's words ([`story::bands`]).
+    /// The LSH bands of the story's words ([`story::Sketch`]).
     #[serde(skip)]
     pub bands: Vec<u64>,
     /// The encoding the file was decoded from.
@@ -116,10 +116,7 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
         }
     };
     let fingerprint = fingerprint(&title_line, &deduped.kept);
-    let title_key = dedup::key(&title);
-    let shingles = story::shingles(
-        std::iter::once(title_key.as_str()).chain(deduped.keys.iter().map(String::as_str)),
-    );
+    let sketch = story::sketch(&dedup::key(&title), &deduped.keys);
     Dispatch {
         path: file.rel_path.clone(),
         title,
@@ -129,8 +126,8 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
         boilerplate: vec![false; deduped.kept.len()],
         paragraphs: deduped.kept,
         removed: deduped.removed,
-        keys: deduped.keys.iter().map(|k| story::key_hash(k)).collect(),
-        bands: story::bands(&shingles),
+        keys: sketch.keys,
+        bands: sketch.bands,
         encoding: decoded.encoding,
         replacements: decoded.replacements,
         fingerprint,
