@@ -66,7 +66,9 @@ struct Words {
 /// Removes paragraphs whose [`key`] was already seen and, when `near` is
 /// above 0, paragraphs at least `near` similar to a kept one; keeps order.
 pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
-    let mut first_seen: FxHashMap<String, usize> = FxHashMap::default();
+    // A kept key's hash, to its position and its index among the kept: the
+    // keys themselves live in `out.keys`, not copied into the map.
+    let mut first_seen: FxHashMap<u64, (usize, usize)> = FxHashMap::default();
     let mut kept_words: Vec<Words> = Vec::new();
     let mut out = Deduped::default();
     for (position, paragraph) in paragraphs.into_iter().enumerate() {
@@ -78,7 +80,11 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
             out.keys.push(key);
             continue;
         }
-        if let Some(&original) = first_seen.get(&key) {
+        let hash = word_hash(&key);
+        let seen = first_seen
+            .get(&hash)
+            .filter(|&&(_, kept)| out.keys.get(kept) == Some(&key));
+        if let Some(&(original, _)) = seen {
             out.removed.push(Removal {
                 position,
                 original,
@@ -100,7 +106,7 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
                 kept_words.push(words);
             }
         }
-        first_seen.insert(key.clone(), position);
+        first_seen.entry(hash).or_insert((position, out.keys.len()));
         out.kept.push(paragraph);
         out.keys.push(key);
     }
