@@ -5,7 +5,8 @@
 //! found through the LSH bands every document is indexed with
 //! ([`crate::normalize::story`]): documents that share a band are
 //! candidates, and a candidate pair is one story when the Jaccard similarity
-//! of their stored texts' word 5-shingles reaches the threshold. Stories
+//! of their stored texts' word 5-shingles reaches the threshold and their
+//! datelines do not name two places or two days. Stories
 //! chain: if A matches B and B matches C, all three are one group, named by
 //! the smallest fingerprint among them so that the name does not depend on
 //! the order files were indexed in.
@@ -28,6 +29,9 @@ pub const DEFAULT_NEAR_STORY: f32 = 0.8;
 
 /// Documents of one band compared at most.
 const MAX_BUCKET: usize = 1_000;
+
+/// Files kept read at once while candidate pairs are compared.
+const MAX_CACHED: usize = 4_096;
 
 /// The story group of every fingerprint that has one besides its own.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -92,22 +96,26 @@ impl Groups {
         let mut pairs: Vec<(u64, u64)> = pairs.into_iter().collect();
         pairs.sort_unstable();
         let mut parent: FxHashMap<u64, u64> = FxHashMap::default();
-        let mut shingles: FxHashMap<u64, Vec<u64>> = FxHashMap::default();
+        let mut compared: FxHashMap<u64, Compared> = FxHashMap::default();
         for (a, b) in pairs {
             if root(&mut parent, a) == root(&mut parent, b) {
                 continue;
             }
+            // Bounded: a corpus of many near copies reads some twice.
+            if compared.len() >= MAX_CACHED {
+                compared.clear();
+            }
             for fingerprint in [a, b] {
                 if let (Some(&address), std::collections::hash_map::Entry::Vacant(slot)) =
-                    (example.get(&fingerprint), shingles.entry(fingerprint))
+                    (example.get(&fingerprint), compared.entry(fingerprint))
                 {
-                    slot.insert(stored_shingles(searcher, fields, address)?);
+                    slot.insert(Compared::read(searcher, fields, address)?);
                 }
             }
-            let (Some(sa), Some(sb)) = (shingles.get(&a), shingles.get(&b)) else {
+            let (Some(ca), Some(cb)) = (compared.get(&a), compared.get(&b)) else {
                 continue;
             };
-            if story::similarity(sa, sb) >= near {
+            if ca.same_story(cb, near) {
                 let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                 // The smaller fingerprint names the group.
                 parent.insert(ra.max(rb), ra.min(rb));
@@ -223,23 +231,48 @@ impl Columns {
     }
 }
 
-/// The shingles of a stored document: its title, searchable paragraphs and
-/// boilerplate paragraphs.
-fn stored_shingles(
-    searcher: &Searcher,
-    fields: &Fields,
-    address: DocAddress,
-) -> tantivy::Result<Vec<u64>> {
-    let doc: TantivyDocument = searcher.doc(address)?;
-    let texts = |field| {
-        doc.get_all(field)
-            .filter_map(|value| value.as_str().map(str::to_string))
-            .collect::<Vec<_>>()
-    };
-    let mut keys: Vec<String> = texts(fields.title).iter().map(|t| dedup::key(t)).collect();
-    for body in texts(fields.body) {
-        keys.extend(body.split('\n').map(dedup::key));
+/// What two candidate files are compared on, read from the store.
+struct Compared {
+    /// Shingles of the title, searchable and boilerplate paragraphs.
+    shingles: Vec<u64>,
+    /// The dateline's place and date as written.
+    place: Option<String>,
+    date: Option<String>,
+}
+
+impl Compared {
+    fn read(
+        searcher: &Searcher,
+        fields: &Fields,
+        address: DocAddress,
+    ) -> tantivy::Result<Compared> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let texts = |field| {
+            doc.get_all(field)
+                .filter_map(|value| value.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let mut keys: Vec<String> = texts(fields.title).iter().map(|t| dedup::key(t)).collect();
+        for body in texts(fields.body) {
+            keys.extend(body.split('\n').map(dedup::key));
+        }
+        keys.extend(texts(fields.boilerplate).iter().map(|t| dedup::key(t)));
+        let first = |field| texts(field).into_iter().next();
+        Ok(Compared {
+            shingles: story::shingles(keys.iter().map(String::as_str)),
+            place: first(fields.place),
+            date: first(fields.date_text),
+        })
     }
-    keys.extend(texts(fields.boilerplate).iter().map(|t| dedup::key(t)));
-    Ok(story::shingles(keys.iter().map(String::as_str)))
+
+    /// One story: similar enough, and not filed from two places or on two
+    /// days. Templated dispatches (a market close, a weather report) are
+    /// near-identical from one day to the next; their datelines tell them
+    /// apart.
+    fn same_story(&self, other: &Compared, near: f32) -> bool {
+        let differ = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b));
+        !differ(&self.place, &other.place)
+            && !differ(&self.date, &other.date)
+            && story::similarity(&self.shingles, &other.shingles) >= near
+    }
 }

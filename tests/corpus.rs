@@ -268,3 +268,22 @@ fn a_story_filed_again_with_edits_shows_once() {
     assert_eq!(corpus.search_json(&[&query]).len(), 2);
     assert_eq!(corpus.stats()["near_identical_files"], 0);
 }
+
+#[test]
+fn templated_dispatches_of_two_days_are_two_stories() {
+    let corpus = TestCorpus::new();
+    let report = |date: &str| {
+        let mut paragraphs = story(20, 8);
+        paragraphs[0] = format!("LONDON, {date} (Xinhua) -- {}", paragraphs[0]);
+        file("Market close", &paragraphs)
+    };
+    corpus.write("monday.txt", report("March 2"));
+    corpus.write("tuesday.txt", report("March 3"));
+    corpus.write(
+        "tuesday-again.txt",
+        report("March 3").replace("Market close", "Markets close"),
+    );
+    corpus.index();
+    let groups = corpus.run(&["stats", "--duplicates"]).stdout;
+    assert_eq!(groups.trim(), "tuesday-again.txt\ttuesday.txt");
+}
