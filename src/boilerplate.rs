@@ -35,15 +35,18 @@ use crate::stories::{Columns, Groups, alive};
 /// The default number of stories a paragraph must stand in to be boilerplate.
 pub const DEFAULT_THRESHOLD: u32 = 5;
 
-/// Keys a run counts at most before it forgets the rarest.
-const RUN_CAPACITY: usize = 1 << 18;
+/// Keys a run counts at most before it forgets the rarest, per shard.
+const RUN_CAPACITY: usize = 1 << 14;
+
+/// Shards of a run's counts, by key: workers seldom wait on each other.
+const SHARDS: usize = 16;
 
 /// A run's counts of the paragraph keys of the files it reads.
 pub struct RunCounts {
     threshold: u32,
     /// Boilerplate the index already knew when the run began.
     known: FxHashSet<u64>,
-    counts: Mutex<FxHashMap<u64, u32>>,
+    shards: Vec<Mutex<FxHashMap<u64, u32>>>,
 }
 
 impl RunCounts {
@@ -52,7 +55,7 @@ impl RunCounts {
         RunCounts {
             threshold,
             known,
-            counts: Mutex::new(FxHashMap::default()),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
@@ -62,16 +65,22 @@ impl RunCounts {
         if self.threshold == 0 {
             return;
         }
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        for &key in dispatch.keys.iter().skip(1).filter(|&&key| key != 0) {
-            *counts.entry(key).or_default() += 1;
+        // The first paragraph is never boilerplate, nor counted.
+        let mut marks = vec![false; dispatch.keys.len()];
+        for (mark, &key) in marks.iter_mut().zip(&dispatch.keys).skip(1) {
+            if key == 0 {
+                continue;
+            }
+            let shard = &self.shards[(key % SHARDS as u64) as usize];
+            let mut counts = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = counts.entry(key).or_default();
+            *count += 1;
+            *mark = self.known.contains(&key) || *count >= self.threshold;
+            if counts.len() > RUN_CAPACITY {
+                forget_rarest(&mut counts);
+            }
         }
-        if counts.len() > RUN_CAPACITY {
-            forget_rarest(&mut counts);
-        }
-        dispatch.mark_boilerplate(|key| {
-            self.known.contains(&key) || counts.get(&key).is_some_and(|&n| n >= self.threshold)
-        });
+        dispatch.boilerplate = marks;
     }
 }
 
@@ -297,6 +306,7 @@ mod tests {
 
     #[test]
     fn forgetting_keeps_frequent_keys_as_lower_bounds() {
+        // One shard's worth.
         let mut counts: FxHashMap<u64, u32> =
             (0..RUN_CAPACITY as u64 + 1).map(|k| (k, 1)).collect();
         counts.insert(u64::MAX, 50);

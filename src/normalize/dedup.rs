@@ -19,10 +19,11 @@
 //! exact repeats: sharing a few common words never removes a paragraph.
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
+
+use super::story;
 
 /// Paragraphs shorter than this (in words) are never near-duplicates.
 pub const NEAR_MIN_WORDS: usize = 10;
@@ -48,10 +49,27 @@ pub struct Removal {
 pub struct Deduped {
     /// The paragraphs kept, in first-seen order.
     pub kept: Vec<String>,
-    /// The [`key`] of each kept paragraph.
-    pub keys: Vec<String>,
+    /// The stored identity of each kept paragraph ([`story::key_of_words`]).
+    pub keys: Vec<u64>,
+    /// The hashes of the kept paragraphs' words, in order, all paragraphs
+    /// end to end: what the story sketch is made of.
+    pub words: Vec<u64>,
     /// The paragraphs removed, in order.
     pub removed: Vec<Removal>,
+}
+
+impl Deduped {
+    /// Every paragraph kept, with keys and words as [`dedup`] gives them.
+    pub fn keep_all(paragraphs: Vec<String>) -> Deduped {
+        let mut out = Deduped::default();
+        for paragraph in paragraphs {
+            let start = out.words.len();
+            story::words(&key(&paragraph), &mut out.words);
+            out.keys.push(story::key_of_words(&out.words[start..]));
+            out.kept.push(paragraph);
+        }
+        out
+    }
 }
 
 /// A kept paragraph, as near-duplicate detection compares it.
@@ -66,24 +84,25 @@ struct Words {
 /// Removes paragraphs whose [`key`] was already seen and, when `near` is
 /// above 0, paragraphs at least `near` similar to a kept one; keeps order.
 pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
-    // A kept key's hash, to its position and its index among the kept: the
-    // keys themselves live in `out.keys`, not copied into the map.
-    let mut first_seen: FxHashMap<u64, (usize, usize)> = FxHashMap::default();
+    // A kept paragraph's stored key, to its position and its key: keys are
+    // compared on a hit, so that two paragraphs never merge by a collision.
+    let mut first_seen: FxHashMap<u64, (usize, String)> = FxHashMap::default();
     let mut kept_words: Vec<Words> = Vec::new();
     let mut out = Deduped::default();
+    let mut sequence = Vec::new();
     for (position, paragraph) in paragraphs.into_iter().enumerate() {
         let key = key(&paragraph);
+        sequence.clear();
+        story::words(&key, &mut sequence);
+        let stored = story::key_of_words(&sequence);
         // A paragraph of punctuation only has an empty key; it is kept, not
         // matched against other such paragraphs.
         if key.is_empty() {
             out.kept.push(paragraph);
-            out.keys.push(key);
+            out.keys.push(stored);
             continue;
         }
-        let hash = word_hash(&key);
-        let seen = first_seen
-            .get(&hash)
-            .filter(|&&(_, kept)| out.keys.get(kept) == Some(&key));
+        let seen = first_seen.get(&stored).filter(|(_, first)| *first == key);
         if let Some(&(original, _)) = seen {
             out.removed.push(Removal {
                 position,
@@ -93,7 +112,7 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
             continue;
         }
         if near > 0.0 {
-            let words = Words::of(position, &key);
+            let words = Words::of(position, &sequence);
             if let Some((original, similarity)) = most_similar(&words, &kept_words, near) {
                 out.removed.push(Removal {
                     position,
@@ -106,16 +125,17 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
                 kept_words.push(words);
             }
         }
-        first_seen.entry(hash).or_insert((position, out.keys.len()));
+        first_seen.entry(stored).or_insert((position, key));
+        out.words.extend_from_slice(&sequence);
+        out.keys.push(stored);
         out.kept.push(paragraph);
-        out.keys.push(key);
     }
     out
 }
 
 impl Words {
-    fn of(position: usize, key: &str) -> Words {
-        let sequence: Vec<u64> = key.split(' ').map(word_hash).collect();
+    fn of(position: usize, sequence: &[u64]) -> Words {
+        let sequence = sequence.to_vec();
         let mut bag = sequence.clone();
         bag.sort_unstable();
         Words {
@@ -124,12 +144,6 @@ impl Words {
             bag,
         }
     }
-}
-
-fn word_hash(word: &str) -> u64 {
-    let mut hasher = FxHasher::default();
-    word.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// The kept paragraph most similar to `words`, if any reaches `near`.

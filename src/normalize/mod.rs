@@ -109,14 +109,13 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
     let deduped = if options.dedup {
         dedup::dedup(paragraphs, options.near_dup)
     } else {
-        dedup::Deduped {
-            keys: paragraphs.iter().map(|p| dedup::key(p)).collect(),
-            kept: paragraphs,
-            removed: Vec::new(),
-        }
+        dedup::Deduped::keep_all(paragraphs)
     };
     let fingerprint = fingerprint(&title_line, &deduped.kept);
-    let sketch = story::sketch(&dedup::key(&title), &deduped.keys);
+    // The sketch reads the title's words, then the kept paragraphs'.
+    let mut words = Vec::with_capacity(deduped.words.len() + 16);
+    story::words(&dedup::key(&title), &mut words);
+    words.extend_from_slice(&deduped.words);
     Dispatch {
         path: file.rel_path.clone(),
         title,
@@ -126,8 +125,8 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
         boilerplate: vec![false; deduped.kept.len()],
         paragraphs: deduped.kept,
         removed: deduped.removed,
-        keys: sketch.keys,
-        bands: sketch.bands,
+        keys: deduped.keys,
+        bands: story::bands(&words),
         encoding: decoded.encoding,
         replacements: decoded.replacements,
         fingerprint,
