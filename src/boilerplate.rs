@@ -14,9 +14,9 @@
 //! they never call a paragraph boilerplate too early, only sometimes too
 //! late. Once the run has committed, [`corpus`] counts exactly over the
 //! index's paragraph-key column in bounded memory, and [`stale`] names the
-//! documents written under another verdict,
-//! for the indexer to write again: the few that came before a paragraph
-//! crossed the threshold, and any whose paragraph no longer reaches it.
+//! documents written under another verdict, for the indexer to write again:
+//! the few that came before a paragraph crossed the threshold, and any whose
+//! paragraph no longer reaches it.
 
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};

@@ -1,6 +1,7 @@
 //! Reading a u64 field's terms and postings across all segments of a
-//! searcher: what corpus-wide counting ([`crate::boilerplate`],
-//! [`crate::stories`]) is built on.
+//! searcher: how [`crate::boilerplate`] finds the documents written with a
+//! paragraph kept out of search (few terms, so an inverted field, unlike
+//! the paragraph keys and bands, which are columns).
 //!
 //! Terms come from tantivy's merged term streams in key order, so a pass
 //! over a field holds one term per segment in memory, however large the

@@ -750,6 +750,31 @@ mod tests {
     use crate::normalize::NormalizeOptions;
 
     #[test]
+    fn any_value_is_asked_only_of_fields_with_a_column() {
+        let (_dir, engine) = sample_engine();
+        for text in ["title:*", "body:*", "panda AND title:*"] {
+            match engine.search(&Request::new(text)) {
+                Err(Error::Query { reason, .. }) => {
+                    assert!(
+                        reason.contains("works only for category"),
+                        "{text}: {reason}"
+                    )
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        let with_category = engine
+            .search(&Request::new("category:*"))
+            .expect("answered");
+        assert!(with_category.total > 0);
+        let all = engine.search(&Request::new("-zzzzqqq")).expect("answered");
+        assert!(
+            with_category.total < all.total,
+            "some sample files have no category"
+        );
+    }
+
+    #[test]
     fn boilerplate_goes_back_at_its_positions() {
         let body = ["a", "b", "c"].map(String::from).to_vec();
         let (all, at) = interleave(body.clone(), vec![(1, "x".into()), (4, "y".into())]);

@@ -38,6 +38,9 @@ pub const QUERY_FIELDS: [&str; 7] = [
     "title", "body", "category", "place", "agency", "date", "path",
 ];
 
+/// The fields `field:*` (any value) can ask for: those with a column.
+const ANY_VALUE_FIELDS: [&str; 5] = ["category", "place", "agency", "date", "path"];
+
 /// How query text is read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueryOptions {
@@ -175,6 +178,12 @@ impl QueryBuilder {
                 } else {
                     self.delegate(UserInputLeaf::Literal(literal))
                 }
+            }
+            UserInputLeaf::Exists { field } if !ANY_VALUE_FIELDS.contains(&field.as_str()) => {
+                Err(format!(
+                    "{field}:* (any value) works only for {}",
+                    ANY_VALUE_FIELDS.join(", ")
+                ))
             }
             leaf => self.delegate(leaf),
         }
