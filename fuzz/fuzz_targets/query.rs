@@ -27,6 +27,8 @@ fn engine() -> &'static Engine {
             memory_mb: 64,
             rebuild: true,
             commit_every: 0,
+            boilerplate: sift::boilerplate::DEFAULT_THRESHOLD,
+            near_story: sift::stories::DEFAULT_NEAR_STORY,
             crawl: CrawlOptions::default(),
             normalize: NormalizeOptions::default(),
         };
