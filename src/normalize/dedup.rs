@@ -162,7 +162,7 @@ fn most_similar(words: &Words, kept: &[Words], near: f32) -> Option<(usize, f32)
         if shorter < NEAR_MIN_LENGTH_RATIO * long.sequence.len() as f32 {
             continue;
         }
-        if (bag_overlap(&short.bag, &long.bag) as f32) < near * shorter {
+        if (story::sorted_overlap(&short.bag, &long.bag) as f32) < near * shorter {
             continue;
         }
         let similarity = lcs_len(&short.sequence, &long.sequence) as f32 / shorter;
@@ -171,24 +171,6 @@ fn most_similar(words: &Words, kept: &[Words], near: f32) -> Option<(usize, f32)
         }
     }
     best
-}
-
-/// The size of the multiset intersection of two sorted bags: an upper bound
-/// of the longest common subsequence.
-fn bag_overlap(a: &[u64], b: &[u64]) -> usize {
-    let (mut i, mut j, mut shared) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    shared
 }
 
 /// The length of the longest common subsequence, in one row of memory.
@@ -405,6 +387,6 @@ mod tests {
     fn lcs_and_bag_overlap() {
         assert_eq!(lcs_len(&[1, 2, 3, 4], &[1, 3, 4, 5]), 3);
         assert_eq!(lcs_len(&[], &[1]), 0);
-        assert_eq!(bag_overlap(&[1, 1, 2, 5], &[1, 2, 2, 5, 7]), 3);
+        assert_eq!(story::sorted_overlap(&[1, 1, 2, 5], &[1, 2, 2, 5, 7]), 3);
     }
 }

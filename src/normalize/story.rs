@@ -158,7 +158,13 @@ pub fn similarity(a: &[u64], b: &[u64]) -> f32 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    let shared = sorted_overlap(a, b);
+    shared as f32 / (a.len() + b.len() - shared) as f32
+}
+
+/// The size of the (multiset) intersection of two sorted lists.
+pub fn sorted_overlap(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
@@ -170,7 +176,7 @@ pub fn similarity(a: &[u64], b: &[u64]) -> f32 {
             }
         }
     }
-    shared as f32 / (a.len() + b.len() - shared) as f32
+    shared
 }
 
 #[cfg(test)]
