@@ -65,22 +65,23 @@ impl RunCounts {
         if self.threshold == 0 {
             return;
         }
-        // The first paragraph is never boilerplate, nor counted.
-        let mut marks = vec![false; dispatch.keys.len()];
-        for (mark, &key) in marks.iter_mut().zip(&dispatch.keys).skip(1) {
-            if key == 0 {
-                continue;
-            }
+        let mut counted = Vec::with_capacity(dispatch.keys.len());
+        for (_, key) in dispatch.countable_keys() {
             let shard = &self.shards[(key % SHARDS as u64) as usize];
             let mut counts = shard.lock().unwrap_or_else(PoisonError::into_inner);
             let count = counts.entry(key).or_default();
             *count += 1;
-            *mark = self.known.contains(&key) || *count >= self.threshold;
+            counted.push((key, *count));
             if counts.len() > RUN_CAPACITY {
                 forget_rarest(&mut counts);
             }
         }
-        dispatch.boilerplate = marks;
+        dispatch.mark_boilerplate(|key| {
+            self.known.contains(&key)
+                || counted
+                    .iter()
+                    .any(|&(k, count)| k == key && count >= self.threshold)
+        });
     }
 }
 

@@ -700,8 +700,7 @@ pub fn document(dispatch: &Dispatch, group: u64, fields: &Fields) -> TantivyDocu
         doc.add_u64(fields.boilerplate_at, position as u64);
         doc.add_u64(fields.boilerplate_keys, dispatch.keys[position]);
     }
-    // The first paragraph holds the dateline and is never boilerplate.
-    for &key in dispatch.keys.iter().skip(1).filter(|&&key| key != 0) {
+    for (_, key) in dispatch.countable_keys() {
         doc.add_u64(fields.paragraph_keys, key);
     }
     for &band in &dispatch.bands {

@@ -190,15 +190,6 @@ impl Inspection {
     /// boilerplate.
     pub fn mark_boilerplate(&mut self, stories: &[u32], threshold: u32) {
         let is_boilerplate = |n: u32| threshold > 0 && n >= threshold;
-        let kept = self
-            .paragraphs
-            .iter_mut()
-            .filter(|v| v.duplicate_of.is_none());
-        for (i, (verdict, &n)) in kept.zip(stories).enumerate() {
-            if i > 0 && is_boilerplate(n) {
-                verdict.boilerplate_in = Some(n);
-            }
-        }
         let by_key: FxHashMap<u64, u32> = self
             .dispatch
             .keys
@@ -208,6 +199,13 @@ impl Inspection {
             .collect();
         self.dispatch
             .mark_boilerplate(|key| by_key.get(&key).is_some_and(|&n| is_boilerplate(n)));
+        let kept = self
+            .paragraphs
+            .iter_mut()
+            .filter(|v| v.duplicate_of.is_none());
+        for ((verdict, &n), &marked) in kept.zip(stories).zip(&self.dispatch.boilerplate) {
+            verdict.boilerplate_in = marked.then_some(n);
+        }
     }
 }
 
@@ -251,12 +249,26 @@ impl Dispatch {
             .map(|(i, (p, _))| (i, p.as_str()))
     }
 
+    /// The kept paragraphs that may be boilerplate, as (position, key):
+    /// all but the first, which holds the dateline, and those of
+    /// punctuation only (key 0). Only these are counted across the corpus.
+    pub fn countable_keys(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.keys
+            .iter()
+            .copied()
+            .enumerate()
+            .skip(1)
+            .filter(|&(_, key)| key != 0)
+    }
+
     /// Marks the kept paragraphs whose key `is_boilerplate` says is
-    /// boilerplate. The first paragraph, which holds the dateline, never is.
+    /// boilerplate, among the [countable](Dispatch::countable_keys) ones.
     pub fn mark_boilerplate(&mut self, is_boilerplate: impl Fn(u64) -> bool) {
-        for (i, (&key, mark)) in self.keys.iter().zip(&mut self.boilerplate).enumerate() {
-            *mark = i > 0 && key != 0 && is_boilerplate(key);
+        let mut marks = vec![false; self.keys.len()];
+        for (position, key) in self.countable_keys() {
+            marks[position] = is_boilerplate(key);
         }
+        self.boilerplate = marks;
     }
 
     /// Renders the dispatch back as text, category prefix included, with
