@@ -99,12 +99,7 @@ fn forget_rarest(counts: &mut FxHashMap<u64, u32>) {
 
 /// The keys the index's documents were written treating as boilerplate.
 pub fn known(searcher: &Searcher, fields: &Fields) -> tantivy::Result<FxHashSet<u64>> {
-    let mut known = FxHashSet::default();
-    postings::for_each_term(searcher, fields.boilerplate_keys, |key, _| {
-        known.insert(key);
-        Ok(())
-    })?;
-    Ok(known)
+    postings::values(searcher, fields.boilerplate_keys)
 }
 
 /// (key, story) pairs sorted at most in one pass of [`corpus`]: 32 MB.

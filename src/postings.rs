@@ -2,44 +2,25 @@
 //! searcher: how [`crate::boilerplate`] finds the documents written with a
 //! paragraph kept out of search (few terms, so an inverted field, unlike
 //! the paragraph keys and bands, which are columns).
-//!
-//! Terms come from tantivy's merged term streams in key order, so a pass
-//! over a field holds one term per segment in memory, however large the
-//! corpus.
 
+use rustc_hash::FxHashSet;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::termdict::TermMerger;
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, Term};
 
-/// Calls `visit` with every value of `field` present in any segment and the
-/// number of documents holding it, deleted ones included (tantivy counts
-/// those until their segment is merged): an upper bound.
-pub fn for_each_term(
-    searcher: &Searcher,
-    field: Field,
-    mut visit: impl FnMut(u64, u32) -> tantivy::Result<()>,
-) -> tantivy::Result<()> {
-    let inverted = searcher
-        .segment_readers()
-        .iter()
-        .map(|segment| segment.inverted_index(field))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    let streams = inverted
-        .iter()
-        .map(|index| index.terms().stream())
-        .collect::<std::io::Result<Vec<_>>>()?;
-    let mut merger = TermMerger::new(streams);
-    while merger.advance() {
-        let Ok(bytes) = <[u8; 8]>::try_from(merger.key()) else {
-            continue;
-        };
-        let doc_freq = merger
-            .current_segment_ords_and_term_infos()
-            .map(|(_, info)| info.doc_freq)
-            .sum();
-        visit(u64::from_be_bytes(bytes), doc_freq)?;
+/// Every value of `field` in any segment's term dictionary, those of deleted
+/// documents included until their segment is merged.
+pub fn values(searcher: &Searcher, field: Field) -> tantivy::Result<FxHashSet<u64>> {
+    let mut values = FxHashSet::default();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted.terms().stream()?;
+        while stream.advance() {
+            if let Ok(bytes) = <[u8; 8]>::try_from(stream.key()) {
+                values.insert(u64::from_be_bytes(bytes));
+            }
+        }
     }
-    Ok(())
+    Ok(values)
 }
 
 /// The live documents whose `field` holds `value`, in index order.
