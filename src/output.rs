@@ -324,13 +324,8 @@ pub fn inspection(out: &mut dyn Write, inspection: &Inspection, style: Style) ->
             }
             (None, _, None) => "kept".to_string(),
         };
-        let preview: String = verdict.text.chars().take(70).collect();
-        let more = if verdict.text.chars().count() > 70 {
-            "…"
-        } else {
-            ""
-        };
-        writeln!(out, "#{:<3} {status}\n     {preview}{more}", i + 1)?;
+        let preview = clip(&verdict.text, 70);
+        writeln!(out, "#{:<3} {status}\n     {preview}", i + 1)?;
     }
     Ok(())
 }
@@ -528,6 +523,13 @@ mod tests {
             highlighted(&snippet, true),
             "take \x1b[1mretaliatory\x1b[0m \x1b[1mmeasures\x1b[0m now"
         );
+    }
+
+    #[test]
+    fn lines_are_clipped_by_characters() {
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("abcd", 3), "abc…");
+        assert_eq!(clip("国际英语资讯", 2), "国际…");
     }
 
     #[test]
