@@ -37,18 +37,27 @@ thread_local! {
     static STEMS: RefCell<StemCache> = RefCell::new(StemCache::new());
 }
 
-/// Words (and stems) up to this many bytes are cached; with the two length
-/// bytes a slot is 64 bytes, one cache line.
+/// Words (and stems) up to this many bytes go to the table of short words:
+/// a word and its stem as two `u64`s, zero-padded. Most of a text's words
+/// are this short, and four such slots share a cache line.
+const SHORT_LEN: usize = 8;
+
+/// Slots of the short-word table: 16 bytes each, 256 KiB in all, so that
+/// the frequent words stay in a core's L2 cache beside tantivy's own tables
+/// (a table of 64-byte slots for every word spent most of its time waiting
+/// on memory).
+const SHORT_SLOTS_LOG2: u32 = 14;
+
+/// Longer words (and stems) up to this many bytes are cached in the table
+/// of long words; with the two length bytes a slot is 64 bytes, one cache
+/// line.
 const CACHED_LEN: usize = 31;
 
-/// Slots of the per-thread stem cache: 64 bytes each, 1 MiB in all, so that
-/// it stays in a core's L2 cache (measured faster than 4 and 8 MiB).
-const CACHE_SLOTS: usize = 1 << 14;
+/// Slots of the long-word table: 256 KiB.
+const LONG_SLOTS: usize = 1 << 12;
 
-/// One cached word and its stem, stored inline so that a lookup reads one
-/// cache line and compares fixed-size arrays (no pointer chasing, no
-/// `memcmp` call: a `HashMap<String, String>` spent more time here than
-/// the stemmer saved).
+/// One cached long word and its stem, stored inline so that a lookup reads
+/// one cache line and compares fixed-size arrays.
 // No `repr(align)`: an over-aligned allocation is zeroed by hand, page by
 // page, while a plain one comes zeroed from `calloc`'s fresh pages.
 #[derive(Clone, Copy)]
@@ -59,11 +68,14 @@ struct Slot {
     stem_len: u8,
 }
 
-/// A direct-mapped cache of English stems: a word's slot is chosen by its
+/// Direct-mapped caches of English stems: a word's slot is chosen by its
 /// hash; a different word in that slot is simply replaced.
 struct StemCache {
     stemmer: Stemmer,
-    slots: Box<[Slot]>,
+    /// (word, stem), each its bytes in a little-endian `u64`, zero-padded:
+    /// no word holds a zero byte, so the padding gives the lengths back.
+    short: Box<[(u64, u64)]>,
+    long: Box<[Slot]>,
 }
 
 impl StemCache {
@@ -71,26 +83,63 @@ impl StemCache {
         // All-zero slots are empty (no word is empty), and zeroed memory
         // comes from the allocator untouched: a one-query process does not
         // pay for initializing the whole cache.
-        let slots = Box::<[Slot]>::new_zeroed_slice(CACHE_SLOTS);
-        // SAFETY: a `Slot` is arrays of `u8` and two `u8`s: every bit
-        // pattern, zero included, is a valid `Slot`.
-        let slots = unsafe { slots.assume_init() };
+        let short = Box::<[(u64, u64)]>::new_zeroed_slice(2 << SHORT_SLOTS_LOG2);
+        let long = Box::<[Slot]>::new_zeroed_slice(LONG_SLOTS);
+        // SAFETY: `u64`s, arrays of `u8` and `u8`s: every bit pattern, zero
+        // included, is a valid value of either slot.
+        let (short, long) = unsafe { (short.assume_init(), long.assume_init()) };
         StemCache {
             stemmer: Stemmer::create(Algorithm::English),
-            slots,
+            short,
+            long,
         }
     }
 
     fn stem(&mut self, word: &str, out: &mut String) {
         let bytes = word.as_bytes();
-        if bytes.len() > CACHED_LEN {
+        if bytes.len() <= SHORT_LEN {
+            self.stem_short(word, out);
+        } else if bytes.len() <= CACHED_LEN {
+            self.stem_long(word, out);
+        } else {
             out.push_str(&self.stemmer.stem(word));
-            return;
         }
+    }
+
+    fn stem_short(&mut self, word: &str, out: &mut String) {
+        let key = pack(word.as_bytes());
+        let at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHORT_SLOTS_LOG2)) as usize;
+        let bucket = &mut self.short[at * 2..at * 2 + 2];
+        let stem = if bucket[0].0 == key {
+            bucket[0].1
+        } else if bucket[1].0 == key {
+            bucket[1].1
+        } else {
+            let stem = self.stemmer.stem(word);
+            if stem.is_empty() || stem.len() > SHORT_LEN {
+                out.push_str(&stem);
+                return;
+            }
+            // The newest word goes first; the older one moves over.
+            bucket[1] = bucket[0];
+            bucket[0] = (key, pack(stem.as_bytes()));
+            bucket[0].1
+        };
+        let len = SHORT_LEN - (stem.leading_zeros() / 8) as usize;
+        let bytes = stem.to_le_bytes();
+        // SAFETY: the slot holds the bytes of a `&str` (a stem) zero-padded;
+        // no byte of it is zero (stems are of letters and digits), so `len`
+        // is exactly its length and the bytes are its valid UTF-8. (Checking
+        // again cost more than the rest of a cached lookup.)
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&bytes[..len]) });
+    }
+
+    fn stem_long(&mut self, word: &str, out: &mut String) {
+        let bytes = word.as_bytes();
         let mut key = [0u8; CACHED_LEN];
         key[..bytes.len()].copy_from_slice(bytes);
         let hash = rustc_hash::FxHasher::default();
-        let slot = &mut self.slots[slot_of(hash, &key)];
+        let slot = &mut self.long[slot_of(hash, &key)];
         if usize::from(slot.word_len) == bytes.len() && slot.word == key {
             // The slot holds a stem this cache wrote from valid UTF-8.
             let stem = &slot.stem[..usize::from(slot.stem_len)];
@@ -109,6 +158,13 @@ impl StemCache {
     }
 }
 
+/// Up to eight bytes as a little-endian `u64`, zero-padded.
+fn pack(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; SHORT_LEN];
+    word[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(word)
+}
+
 fn slot_of(mut hasher: rustc_hash::FxHasher, key: &[u8; CACHED_LEN]) -> usize {
     use std::hash::Hasher;
     for chunk in key.chunks(8) {
@@ -116,7 +172,7 @@ fn slot_of(mut hasher: rustc_hash::FxHasher, key: &[u8; CACHED_LEN]) -> usize {
         word[..chunk.len()].copy_from_slice(chunk);
         hasher.write_u64(u64::from_le_bytes(word));
     }
-    (hasher.finish() >> 16) as usize & (CACHE_SLOTS - 1)
+    (hasher.finish() >> 16) as usize & (LONG_SLOTS - 1)
 }
 
 /// sift's tokenizer; see the module documentation.
