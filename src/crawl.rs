@@ -444,22 +444,42 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     if sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF") {
         return false;
     }
-    let (mut even, mut odd, mut controls) = (0, 0, 0);
-    for (i, &b) in sample.iter().enumerate() {
-        if b == 0 {
+    // Control bytes are counted without branches, in blocks whose count
+    // fits a byte, so that the loop is vectorized: it reads every byte of
+    // every file. Text holds no NUL, so the NUL census is rarely needed.
+    let controls: usize = sample
+        .chunks(u8::MAX as usize)
+        .map(|block| {
+            let count = block
+                .iter()
+                .fold(0u8, |n, &b| n + u8::from(is_control_byte(b)));
+            usize::from(count)
+        })
+        .sum();
+    let (mut even, mut odd) = (0, 0);
+    if sample.contains(&0) {
+        for (i, _) in sample.iter().enumerate().filter(|&(_, &b)| b == 0) {
             if i % 2 == 0 {
                 even += 1;
             } else {
                 odd += 1;
             }
         }
-        controls += usize::from(matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F));
     }
     let pairs = sample.len() / 2;
     if (even == 0) != (odd == 0) && (even + odd) * 2 >= pairs.max(1) {
         return false;
     }
     controls * 100 > sample.len()
+}
+
+/// A control byte that text does not hold: 0x00-0x08, 0x0E-0x1A, 0x1C-0x1F
+/// and DEL (tab, line breaks, form feed and escape are text).
+fn is_control_byte(b: u8) -> bool {
+    b <= 0x08
+        || b.wrapping_sub(0x0E) <= 0x1A - 0x0E
+        || b.wrapping_sub(0x1C) <= 0x1F - 0x1C
+        || b == 0x7F
 }
 
 #[cfg(test)]
@@ -505,6 +525,14 @@ mod tests {
         let mut long = b"a long text ".repeat(100);
         long[500] = 0;
         assert!(!is_binary(&long), "one stray NUL in a long text");
+    }
+
+    #[test]
+    fn control_bytes_are_the_listed_ranges() {
+        for b in 0..=u8::MAX {
+            let listed = matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F);
+            assert_eq!(is_control_byte(b), listed, "byte {b:#04x}");
+        }
     }
 
     #[test]
