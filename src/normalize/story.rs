@@ -66,8 +66,8 @@ pub fn words(key: &str, words: &mut Vec<u64>) {
         return;
     }
     words.reserve(key.len() / 4 + 1);
-    for word in key.split(' ') {
-        words.push(hash_bytes(word.as_bytes()));
+    for word in key.as_bytes().split(|&b| b == b' ') {
+        words.push(hash_bytes(word));
     }
 }
 
