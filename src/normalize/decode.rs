@@ -140,8 +140,7 @@ pub fn clean(text: &str) -> Cow<'_, str> {
         Cow::Borrowed(text)
     };
     // C1 controls are U+0080..U+009F: 0xC2 then 0x80..=0x9F in UTF-8.
-    let has_controls =
-        text.bytes().any(|b| is_ascii_control(b) || b == 0xC2) && text.chars().any(is_control);
+    let has_controls = may_hold_controls(text.as_bytes()) && text.chars().any(is_control);
     let text: Cow<'_, str> = if has_controls {
         Cow::Owned(
             text.chars()
@@ -151,11 +150,41 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     } else {
         text
     };
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+    if is_nfc(&text) {
         text
     } else {
         Cow::Owned(text.nfc().collect())
     }
+}
+
+/// Whether the text may hold a control character: an ASCII one, or the
+/// lead byte of a C1 control (U+0080..U+009F is 0xC2 0x80..=0x9F). Checked
+/// in blocks without branches, so that the loop is vectorized.
+fn may_hold_controls(bytes: &[u8]) -> bool {
+    bytes.chunks(64).any(|block| {
+        block
+            .iter()
+            .fold(false, |found, &b| found | is_ascii_control(b) | (b == 0xC2))
+    })
+}
+
+/// Whether the text is in NFC for sure. ASCII characters are starters that
+/// are always allowed, so only the runs between them need the quick check.
+fn is_nfc(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(skip) = bytes[at..].iter().position(|b| !b.is_ascii()) {
+        let start = at + skip;
+        let end = bytes[start..]
+            .iter()
+            .position(u8::is_ascii)
+            .map_or(bytes.len(), |n| start + n);
+        if is_nfc_quick(text[start..end].chars()) != IsNormalized::Yes {
+            return false;
+        }
+        at = end;
+    }
+    true
 }
 
 /// A control character other than tab and line feed.
