@@ -20,15 +20,16 @@ use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{Term, Value};
 use tantivy::{DateTime, Index, Searcher, TantivyDocument};
 
 use crate::boilerplate::{self, RunCounts};
-use crate::crawl::{self, CrawlOptions, Entry, Skip};
+use crate::crawl::{self, Candidate, CrawlOptions, Skip};
 use crate::error::{Error, Result, WRITER_PID_FILE};
 use crate::inflight::{Gauge, Queued};
+use crate::known::Known;
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::stories::Groups;
@@ -50,9 +51,13 @@ const QUEUED_BYTES: std::ops::RangeInclusive<usize> = (4 << 20)..=(64 << 20);
 /// tantivy refuses less than this per indexing thread.
 const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
 
-/// Files queued between the walker and the workers: enough to keep workers
-/// busy, few enough that memory does not grow with the corpus.
-const QUEUE_LEN: usize = 256;
+/// Batches of files queued between the walker and the workers: enough to
+/// keep workers busy, few enough that memory does not grow with the corpus.
+const QUEUE_LEN: usize = 16;
+
+/// Files per batch: a no-op run hands 10⁵–10⁶ files to the workers, and a
+/// send per file (each waking a worker) cost more than their `stat`s.
+const BATCH_LEN: usize = 32;
 
 /// What an indexing run is asked to do.
 #[derive(Debug, Clone)]
@@ -221,14 +226,16 @@ struct Indexed {
 
 /// A file that must be read, and whether the index held it before.
 struct Job {
-    entry: Entry,
-    existed: bool,
+    candidate: Candidate,
+    /// The (mtime, size) the index holds for the file, if it holds it.
+    known: Option<(u64, u64)>,
 }
 
 /// Indexes the corpus into the index folder and commits.
 pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summary> {
     let started = Instant::now();
     let walk = crawl::walk(&options.corpus, &options.crawl)?;
+    let stat = walk.stat();
     let (index, fields) = open_or_create(&options.index_dir, options.rebuild)?;
     let dir = options.index_dir.as_path();
     let threads = options.threads.max(1);
@@ -245,7 +252,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         writer
             .delete_all_documents()
             .map_err(|err| Error::index(dir, err))?;
-        (FxHashMap::default(), CorpusView::default())
+        (Known::default(), CorpusView::default())
     } else {
         let searcher = index
             .reader()
@@ -256,18 +263,20 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         (known, view)
     };
     let counts = RunCounts::new(options.boilerplate, corpus.boilerplate);
+    // Files normalized by other rules are re-read even if unchanged.
+    let previous = last_commit(&index).map_err(|err| Error::index(dir, err))?;
+    let trust_stamps = previous
+        .as_ref()
+        .is_none_or(|p| p.normalize_version == NORMALIZE_VERSION);
     let context = Context {
+        stat: &stat,
+        trust_stamps,
         fields: &fields,
         gauge: &gauge,
         counts: &counts,
         groups: &corpus.groups,
         options,
     };
-    // Files normalized by other rules are re-read even if unchanged.
-    let previous = last_commit(&index).map_err(|err| Error::index(dir, err))?;
-    let trust_stamps = previous
-        .as_ref()
-        .is_none_or(|p| p.normalize_version == NORMALIZE_VERSION);
     let resumed = !options.rebuild && previous.as_ref().is_some_and(|p| !p.complete);
 
     let mut summary = Summary {
@@ -288,11 +297,10 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
             .map(|err| Error::index(dir, err))
     };
     let (gone, failure) = std::thread::scope(|scope| {
-        let (jobs_tx, jobs_rx) = bounded::<Job>(QUEUE_LEN);
+        let (jobs_tx, jobs_rx) = bounded::<Vec<Job>>(QUEUE_LEN);
         let (outcomes_tx, outcomes_rx) = unbounded::<Outcome>();
         let walker_outcomes = outcomes_tx.clone();
-        let walker =
-            scope.spawn(move || feed(walk, known, trust_stamps, &jobs_tx, &walker_outcomes));
+        let walker = scope.spawn(move || feed(walk, known, &jobs_tx, &walker_outcomes));
         for _ in 0..threads {
             let (jobs, outcomes) = (jobs_rx.clone(), outcomes_tx.clone());
             let (writer, context) = (&writer, &context);
@@ -361,6 +369,10 @@ impl CorpusView {
 
 /// What every worker shares.
 struct Context<'a> {
+    stat: &'a crawl::Stat,
+    /// Whether a file whose size and mtime match the index's is unchanged;
+    /// not when the index was normalized by other rules.
+    trust_stamps: bool,
     fields: &'a Fields,
     gauge: &'a std::sync::Arc<Gauge>,
     counts: &'a RunCounts,
@@ -472,8 +484,8 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
 
 /// Every indexed path with its file's modification time and size, read from
 /// fast fields without loading stored documents.
-fn known_files(searcher: &Searcher) -> tantivy::Result<FxHashMap<String, (u64, u64)>> {
-    let mut known = FxHashMap::default();
+fn known_files(searcher: &Searcher) -> tantivy::Result<Known> {
+    let mut known = Vec::with_capacity(searcher.num_docs() as usize);
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
         let (mtime, size) = (fast.u64("mtime")?, fast.u64("size")?);
@@ -483,74 +495,76 @@ fn known_files(searcher: &Searcher) -> tantivy::Result<FxHashMap<String, (u64, u
         let mut by_ord = Vec::with_capacity(paths.num_terms());
         let mut stream = paths.dictionary().stream()?;
         while stream.advance() {
-            by_ord.push(String::from_utf8_lossy(stream.key()).into_owned());
+            by_ord.push((String::from_utf8_lossy(stream.key()).into_owned(), None));
         }
         for doc in segment.doc_ids_alive() {
             let Some(ord) = paths.term_ords(doc).next() else {
                 continue;
             };
-            let Some(path) = usize::try_from(ord).ok().and_then(|ord| by_ord.get(ord)) else {
-                continue;
-            };
-            let stamp = (mtime.first(doc).unwrap_or(0), size.first(doc).unwrap_or(0));
-            known.insert(path.clone(), stamp);
+            if let Some((_, stamp)) = usize::try_from(ord).ok().and_then(|o| by_ord.get_mut(o)) {
+                *stamp = Some((mtime.first(doc).unwrap_or(0), size.first(doc).unwrap_or(0)));
+            }
         }
+        // In the dictionary's order: each segment adds one sorted run.
+        known.extend(
+            by_ord
+                .into_iter()
+                .filter_map(|(path, stamp)| Some((path, stamp?))),
+        );
     }
-    Ok(known)
+    Ok(Known::new(known))
 }
 
-/// The walker: queues new and changed files, reports the rest, and returns
-/// the indexed paths it did not meet (their files are gone). Without
-/// `trust_stamps`, every known file counts as changed.
+/// The walker: queues every file found with the stamp the index holds for
+/// it (the workers `stat` it and pass over the unchanged), reports skips,
+/// and returns the indexed paths it did not meet (their files are gone).
 fn feed(
     walk: crawl::Walk,
-    mut known: FxHashMap<String, (u64, u64)>,
-    trust_stamps: bool,
-    jobs: &Sender<Job>,
+    mut known: Known,
+    jobs: &Sender<Vec<Job>>,
     outcomes: &Sender<Outcome>,
 ) -> Vec<String> {
     const REPORT_EVERY: usize = 512;
-    let (mut found, mut unchanged) = (0, 0);
+    let mut found = 0;
+    let mut batch = Vec::with_capacity(BATCH_LEN);
     for walked in walk {
         found += 1;
         if found == REPORT_EVERY {
-            let _ = outcomes.send(Outcome::Walked { found, unchanged });
-            (found, unchanged) = (0, 0);
+            let _ = outcomes.send(Outcome::Walked {
+                found,
+                unchanged: 0,
+            });
+            found = 0;
         }
-        let entry = match walked {
-            Ok(entry) => entry,
+        let candidate = match walked {
+            Ok(candidate) => candidate,
             Err(skip) => {
                 let _ = outcomes.send(Outcome::Skipped(skip));
                 continue;
             }
         };
-        let job = match known.remove(&entry.rel_path) {
-            Some(stamp) if trust_stamps && stamp == (entry.mtime, entry.size) => {
-                unchanged += 1;
-                continue;
+        let known = known.take(&candidate.rel_path);
+        batch.push(Job { candidate, known });
+        if batch.len() == BATCH_LEN {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_LEN));
+            if jobs.send(full).is_err() {
+                return Vec::new();
             }
-            Some(_) => Job {
-                entry,
-                existed: true,
-            },
-            None => Job {
-                entry,
-                existed: false,
-            },
-        };
-        if jobs.send(job).is_err() {
-            break;
         }
     }
-    let _ = outcomes.send(Outcome::Walked { found, unchanged });
-    let mut gone: Vec<String> = known.into_keys().collect();
-    gone.sort();
-    gone
+    if !batch.is_empty() && jobs.send(batch).is_err() {
+        return Vec::new();
+    }
+    let _ = outcomes.send(Outcome::Walked {
+        found,
+        unchanged: 0,
+    });
+    known.into_untaken()
 }
 
 /// A worker: reads, normalizes and writes queued files.
 fn work(
-    jobs: &Receiver<Job>,
+    jobs: &Receiver<Vec<Job>>,
     outcomes: &Sender<Outcome>,
     writer: &RwLock<IndexWriter>,
     context: &Context<'_>,
@@ -561,11 +575,33 @@ fn work(
         options,
         ..
     } = *context;
-    for Job { entry, existed } in jobs {
+    const REPORT_EVERY: usize = 512;
+    let mut unchanged = 0;
+    for Job { candidate, known } in jobs.iter().flatten() {
+        let existed = known.is_some();
+        let entry = context.stat.classify(candidate);
+        if let Ok(entry) = &entry
+            && context.trust_stamps
+            && known == Some((entry.mtime, entry.size))
+        {
+            unchanged += 1;
+            if unchanged == REPORT_EVERY {
+                let _ = outcomes.send(Outcome::Walked {
+                    found: 0,
+                    unchanged,
+                });
+                unchanged = 0;
+            }
+            continue;
+        }
         // Shared while writing a document; taken whole only to commit.
         let writer = writer.read().unwrap_or_else(PoisonError::into_inner);
-        let path_term = Term::from_field_text(fields.path, &entry.rel_path);
-        let outcome = match crawl::read(&entry, &options.crawl) {
+        let path = match &entry {
+            Ok(entry) => &entry.rel_path,
+            Err(skip) => &skip.path,
+        };
+        let path_term = Term::from_field_text(fields.path, path);
+        let outcome = match entry.and_then(|entry| crawl::read(&entry, &options.crawl)) {
             Err(skip) => {
                 if existed {
                     writer.delete_term(path_term);
@@ -601,6 +637,10 @@ fn work(
             break;
         }
     }
+    let _ = outcomes.send(Outcome::Walked {
+        found: 0,
+        unchanged,
+    });
 }
 
 /// Tallies outcomes and reports them; returns the first fatal error.

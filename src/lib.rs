@@ -35,6 +35,7 @@ pub mod error;
 pub mod eval;
 pub mod index;
 pub mod inflight;
+pub mod known;
 pub mod normalize;
 pub mod output;
 pub mod postings;
