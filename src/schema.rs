@@ -9,8 +9,8 @@
 use std::path::Path;
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
-    Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
@@ -20,7 +20,7 @@ use crate::analyzer;
 use crate::error::{Error, Result};
 
 /// The version of the schema below; recorded with every commit.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The analyzer for exact-match fields: the whole value, lower-cased.
 pub const KEYWORD: &str = "sift_keyword";
@@ -103,17 +103,28 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(analyzer::NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    // A keyword is one token: its field norm would always be 1, which is
+    // what tantivy assumes without norms.
     let keyword = TextOptions::default()
         .set_stored()
         .set_fast("raw")
         .set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(KEYWORD)
-                .set_index_option(IndexRecordOption::Basic),
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
         );
-    let number = STORED | FAST;
+    let path = TextOptions::default()
+        .set_stored()
+        .set_fast("raw")
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        );
     let fields = Fields {
-        path: builder.add_text_field("path", STRING | STORED | FAST),
+        path: builder.add_text_field("path", path),
         title: builder.add_text_field("title", text.clone()),
         body: builder.add_text_field("body", text.clone()),
         boilerplate: builder.add_text_field("boilerplate", STORED),
@@ -139,10 +150,11 @@ pub fn build() -> (Schema, Fields) {
         date_text: builder.add_text_field("date_text", STORED),
         fingerprint: builder.add_u64_field("fingerprint", FAST),
         dup_group: builder.add_u64_field("dup_group", FAST),
-        mtime: builder.add_u64_field("mtime", number.clone()),
-        size: builder.add_u64_field("size", number.clone()),
-        paragraphs: builder.add_u64_field("paragraphs", number.clone()),
-        removed: builder.add_u64_field("removed", number),
+        // Read from their columns only: not stored twice.
+        mtime: builder.add_u64_field("mtime", FAST),
+        size: builder.add_u64_field("size", FAST),
+        paragraphs: builder.add_u64_field("paragraphs", FAST),
+        removed: builder.add_u64_field("removed", FAST),
         encoding: builder.add_text_field("encoding", STORED),
         replacements: builder.add_u64_field("replacements", STORED),
     };

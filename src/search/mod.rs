@@ -495,6 +495,11 @@ impl Engine {
             .doc(*address)
             .map_err(|err| self.index_err(err))?;
         let number = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let fast = self.searcher.segment_reader(address.segment_ord).fast_fields();
+        let column = |name| {
+            let column = fast.u64(name).ok();
+            column.and_then(|c| c.first(address.doc_id)).unwrap_or(0)
+        };
         let body: Vec<String> = text(&doc, fields.body)
             .filter(|body| !body.is_empty())
             .map(|body| body.split('\n').map(str::to_string).collect())
@@ -510,10 +515,10 @@ impl Engine {
             heading: heading(&doc, fields),
             paragraphs,
             boilerplate,
-            paragraphs_removed: number(fields.removed),
+            paragraphs_removed: column("removed"),
             encoding: text(&doc, fields.encoding).unwrap_or_default().to_string(),
             replacements: number(fields.replacements),
-            size: number(fields.size),
+            size: column("size"),
         })
     }
 }
