@@ -342,11 +342,33 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         commit_to(&mut writer, options, &summary, true, Some(settings))
             .map_err(|err| Error::index(dir, err))?;
     }
+    merge_small_segments(&index, &mut writer).map_err(|err| Error::index(dir, err))?;
     writer
         .wait_merging_threads()
         .map_err(|err| Error::index(dir, err))?;
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Segments with fewer documents than this are merged at the end of a run.
+const SMALL_SEGMENT_DOCS: u32 = 5_000;
+
+/// Merges the run's small segments into one: the settle pass's rewrites
+/// and an update's few files each leave segments of a few documents (one
+/// per indexing thread), and every search opens every segment's files.
+/// tantivy's own policy waits for eight of a size. A merge keeps the
+/// commit's payload, and a run killed during it leaves the commit whole.
+fn merge_small_segments(index: &Index, writer: &mut IndexWriter) -> tantivy::Result<()> {
+    let small: Vec<_> = index
+        .searchable_segment_metas()?
+        .iter()
+        .filter(|meta| meta.max_doc() < SMALL_SEGMENT_DOCS)
+        .map(|meta| meta.id())
+        .collect();
+    if small.len() >= 2 {
+        writer.merge(&small).wait()?;
+    }
+    Ok(())
 }
 
 /// What the index says about the corpus as a whole when a run begins.

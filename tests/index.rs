@@ -594,3 +594,30 @@ fn a_mixed_archive_shows_and_searches_as_normalized() {
     assert_eq!(quokka[0]["copies"], serde_json::json!(["story.txt"]));
     assert_eq!(corpus.stats()["duplicate_files"], 1);
 }
+
+/// The segments of the index's last commit: their document counts.
+fn segment_sizes(corpus: &TestCorpus) -> Vec<u64> {
+    let meta = std::fs::read_to_string(corpus.home().join("index/meta.json")).expect("meta.json");
+    let meta: serde_json::Value = serde_json::from_str(&meta).expect("meta.json is JSON");
+    let segments = meta["segments"].as_array().expect("segments");
+    segments
+        .iter()
+        .map(|s| s["max_doc"].as_u64().expect("max_doc"))
+        .collect()
+}
+
+#[test]
+fn runs_leave_one_small_segment() {
+    let corpus = TestCorpus::sample();
+    corpus.index();
+    corpus.write("new/012.txt", hay::QUOKKA_TITLE);
+    corpus.write(
+        "new/013.txt",
+        "Another title\nPERTH, Feb. 2 (Xinhua) -- Another body.",
+    );
+    corpus.index();
+    let sizes = segment_sizes(&corpus);
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
+    assert_eq!(corpus.stats()["documents"], SAMPLE_FILES + 2);
+    assert_eq!(corpus.search_json(&["quokka"]).len(), 1);
+}
