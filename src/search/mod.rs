@@ -495,7 +495,10 @@ impl Engine {
             .doc(*address)
             .map_err(|err| self.index_err(err))?;
         let number = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-        let fast = self.searcher.segment_reader(address.segment_ord).fast_fields();
+        let fast = self
+            .searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields();
         let column = |name| {
             let column = fast.u64(name).ok();
             column.and_then(|c| c.first(address.doc_id)).unwrap_or(0)
