@@ -156,13 +156,14 @@ pub fn walk(root: &Path, options: &CrawlOptions) -> Result<Walk> {
     Ok(Walk {
         inner: WalkDir::new(root)
             .follow_links(false)
-            .sort_by_file_name()
+            .sort_by(|a, b| file_name(a.path()).cmp(file_name(b.path())))
             .into_iter(),
         stat: Stat {
             root: root.to_path_buf(),
             canonical_root,
             max_size: options.max_size,
         },
+        folder: None,
     })
 }
 
@@ -170,7 +171,13 @@ pub fn walk(root: &Path, options: &CrawlOptions) -> Result<Walk> {
 pub struct Walk {
     inner: walkdir::IntoIter,
     stat: Stat,
+    /// The folder of the last file found, open: its files are looked at
+    /// through it.
+    folder: Option<(PathBuf, Folder)>,
 }
+
+/// An open folder, shared by the candidates found in it.
+type Folder = Option<std::sync::Arc<fs::File>>;
 
 /// A file the walk found, before its metadata is read.
 #[derive(Debug)]
@@ -179,10 +186,25 @@ pub struct Candidate {
     pub rel_path: String,
     path: PathBuf,
     is_symlink: bool,
+    folder: Folder,
 }
 
 /// What one walked entry comes to, before its `stat`.
 pub type Found = std::result::Result<Candidate, Skip>;
+
+/// The bytes of a walked path's last name: what `Path::file_name` gives
+/// for the paths the walk builds (a name joined to its folder), without
+/// parsing every component, which the sort does for each comparison.
+fn file_name(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    #[cfg(unix)]
+    let name = bytes.rsplit(|&b| b == b'/').next().unwrap_or(bytes);
+    #[cfg(not(unix))]
+    let name = path
+        .file_name()
+        .map_or(bytes, |name| name.as_encoded_bytes());
+    name
+}
 
 /// What one walked entry comes to.
 pub type Walked = std::result::Result<Entry, Skip>;
@@ -218,8 +240,7 @@ impl Iterator for Walk {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(self.stat.walk_error(err))),
             };
-            let hidden =
-                entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".");
+            let hidden = entry.depth() > 0 && file_name(entry.path()).starts_with(b".");
             if hidden {
                 if entry.file_type().is_dir() {
                     self.inner.skip_current_dir();
@@ -233,9 +254,26 @@ impl Iterator for Walk {
             let path = entry.into_path();
             return Some(Ok(Candidate {
                 rel_path: self.stat.rel_path(&path),
+                folder: self.folder_of(&path),
                 path,
                 is_symlink,
             }));
+        }
+    }
+}
+
+impl Walk {
+    /// The open folder holding `path`; `None` where it cannot be opened
+    /// (the file is then looked at by its whole path).
+    fn folder_of(&mut self, path: &Path) -> Folder {
+        let parent = path.parent()?;
+        match &self.folder {
+            Some((open, folder)) if open == parent => folder.clone(),
+            _ => {
+                let folder = fs::File::open(parent).ok().map(std::sync::Arc::new);
+                self.folder = Some((parent.to_path_buf(), folder.clone()));
+                folder
+            }
         }
     }
 }
@@ -247,20 +285,21 @@ impl Stat {
             rel_path,
             path,
             is_symlink,
+            folder,
         } = candidate;
         let metadata = if is_symlink {
-            self.follow_link(&path)?
+            Metadata::of(&self.follow_link(&path)?)
         } else {
-            fs::symlink_metadata(&path).map_err(|err| self.skipped(&path, io_reason(err)))?
+            metadata(&path, folder.as_deref()).map_err(|err| self.skipped(&path, io_reason(err)))?
         };
         let skip = |reason| Skip {
             path: rel_path.clone(),
             reason,
         };
-        if !metadata.is_file() {
+        if !metadata.is_file {
             return Err(skip(SkipReason::NotAFile));
         }
-        let size = metadata.len();
+        let size = metadata.size;
         if size == 0 {
             return Err(skip(SkipReason::Empty));
         }
@@ -272,7 +311,7 @@ impl Stat {
             rel_path,
             path,
             size,
-            mtime: mtime_nanos(&metadata),
+            mtime: metadata.mtime,
         })
     }
 
@@ -378,6 +417,76 @@ fn io_reason(err: io::Error) -> SkipReason {
         io::ErrorKind::NotFound => SkipReason::Vanished,
         _ => SkipReason::Unreadable(err),
     }
+}
+
+/// What the walk needs of a file's metadata.
+struct Metadata {
+    is_file: bool,
+    size: u64,
+    /// As [`mtime_nanos`] gives it.
+    mtime: u64,
+}
+
+impl Metadata {
+    fn of(metadata: &fs::Metadata) -> Metadata {
+        Metadata {
+            is_file: metadata.is_file(),
+            size: metadata.len(),
+            mtime: mtime_nanos(metadata),
+        }
+    }
+}
+
+/// The metadata of `path`, not following a link; through its open folder
+/// where there is one, which spares the kernel walking the whole path
+/// again for each of a folder's files.
+fn metadata(path: &Path, folder: Option<&fs::File>) -> io::Result<Metadata> {
+    #[cfg(target_os = "linux")]
+    if let (Some(folder), Some(name)) = (folder, path.file_name()) {
+        return metadata_at(folder, name);
+    }
+    let _ = folder;
+    fs::symlink_metadata(path).map(|metadata| Metadata::of(&metadata))
+}
+
+/// `fstatat` of `name` in `folder`, not following a link.
+#[cfg(target_os = "linux")]
+fn metadata_at(folder: &fs::File, name: &std::ffi::OsStr) -> io::Result<Metadata> {
+    use std::os::fd::AsRawFd;
+    let name = std::ffi::CString::new(name.as_encoded_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidFilename))?;
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: the folder is open for the whole call, `name` is a
+    // NUL-terminated string that outlives it, and `stat` has room for the
+    // answer, which the call fills whole when it returns 0.
+    let stat = unsafe {
+        let found = libc::fstatat(
+            folder.as_raw_fd(),
+            name.as_ptr(),
+            stat.as_mut_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        );
+        if found != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        stat.assume_init()
+    };
+    // As `mtime_nanos` reads it: 0 before the epoch, saturating after.
+    let mtime = match (
+        u64::try_from(stat.st_mtime),
+        u64::try_from(stat.st_mtime_nsec),
+    ) {
+        (Ok(secs), Ok(nanos)) => secs
+            .checked_mul(1_000_000_000)
+            .and_then(|n| n.checked_add(nanos))
+            .unwrap_or(u64::MAX),
+        _ => 0,
+    };
+    Ok(Metadata {
+        is_file: stat.st_mode & libc::S_IFMT == libc::S_IFREG,
+        size: u64::try_from(stat.st_size).unwrap_or(0),
+        mtime,
+    })
 }
 
 fn mtime_nanos(metadata: &fs::Metadata) -> u64 {
@@ -597,6 +706,29 @@ mod tests {
         let mut long = b"a long text ".repeat(100);
         long[500] = 0;
         assert!(!is_binary(&long), "one stray NUL in a long text");
+    }
+
+    #[test]
+    fn metadata_through_the_folder_is_the_paths() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let file = dir.path().join("a.txt");
+        fs::write(&file, "A title\nA body.").expect("write");
+        fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        let folder = fs::File::open(dir.path()).expect("open the folder");
+        for name in ["a.txt", "sub"] {
+            let path = dir.path().join(name);
+            let direct = metadata(&path, None).expect("by path");
+            let through = metadata(&path, Some(&folder)).expect("through the folder");
+            assert_eq!(
+                (direct.is_file, direct.size, direct.mtime),
+                (through.is_file, through.size, through.mtime),
+                "{name}"
+            );
+        }
+        let through = metadata(&file, Some(&folder)).expect("a file");
+        assert!(through.is_file && through.size == 15 && through.mtime > 0);
+        let gone = metadata(&dir.path().join("gone.txt"), Some(&folder));
+        assert_eq!(gone.err().map(|e| e.kind()), Some(io::ErrorKind::NotFound));
     }
 
     #[test]
