@@ -350,7 +350,9 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     Ok(summary)
 }
 
-/// Segments with fewer documents than this are merged at the end of a run.
+/// Segments with fewer documents than this, and than an eighth of the
+/// largest segment, are merged at the end of a run. Relative too, so that
+/// a small index does not merge half of itself at every run.
 const SMALL_SEGMENT_DOCS: u32 = 5_000;
 
 /// Merges the run's small segments into one: the settle pass's rewrites
@@ -359,10 +361,12 @@ const SMALL_SEGMENT_DOCS: u32 = 5_000;
 /// tantivy's own policy waits for eight of a size. A merge keeps the
 /// commit's payload, and a run killed during it leaves the commit whole.
 fn merge_small_segments(index: &Index, writer: &mut IndexWriter) -> tantivy::Result<()> {
-    let small: Vec<_> = index
-        .searchable_segment_metas()?
+    let metas = index.searchable_segment_metas()?;
+    let largest = metas.iter().map(|meta| meta.max_doc()).max().unwrap_or(0);
+    let small_docs = SMALL_SEGMENT_DOCS.min(largest / 8);
+    let small: Vec<_> = metas
         .iter()
-        .filter(|meta| meta.max_doc() < SMALL_SEGMENT_DOCS)
+        .filter(|meta| meta.max_doc() < small_docs)
         .map(|meta| meta.id())
         .collect();
     if small.len() >= 2 {
