@@ -10,6 +10,7 @@
 //! This module reads the index only; rendering is `output`'s job.
 
 pub mod facets;
+mod fragments;
 pub mod query;
 pub mod stop_words;
 
@@ -22,7 +23,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DateTime, DocAddress, DocId, Index, Score, Searcher, SegmentReader, TantivyDocument,
 };
@@ -568,7 +569,9 @@ fn date_then_score(segment: &SegmentReader) -> impl Fn(DocId, Score) -> (i64, Sc
 /// generator only sees those paragraphs; if none qualifies, it sees the whole
 /// body, so a hit is never left without its highlights by the shortcut.
 struct Snippets {
-    generator: SnippetGenerator,
+    analyzer: TextAnalyzer,
+    /// The query's body terms, analyzed, with their scores.
+    terms: Vec<(String, Score)>,
     needles: Vec<String>,
     max_chars: usize,
 }
@@ -609,10 +612,10 @@ impl Snippets {
             })
             .collect();
         let tokenizer = SiftTokenizer::for_terms(scored.keys().map(String::as_str));
-        let analyzer = tantivy::tokenizer::TextAnalyzer::builder(tokenizer).build();
-        let generator = SnippetGenerator::new(scored, analyzer, body, max_chars.max(1));
+        let analyzer = TextAnalyzer::builder(tokenizer).build();
         Ok(Snippets {
-            generator,
+            analyzer,
+            terms: scored.into_iter().collect(),
             needles,
             max_chars,
         })
@@ -690,26 +693,31 @@ impl Snippets {
         } else {
             self.paragraphs(body)
         };
-        let found = if self.needles.is_empty() {
-            tantivy::snippet::Snippet::empty()
-        } else if candidates.is_empty() {
-            self.generator.snippet(body)
+        let joined;
+        let text = if candidates.is_empty() {
+            body
         } else {
-            self.generator.snippet(&candidates.join("\n"))
+            joined = candidates.join("\n");
+            &joined
         };
-        let (text, highlights) = if found.fragment().is_empty() {
-            let end = body
-                .char_indices()
-                .nth(self.max_chars)
-                .map_or(body.len(), |(i, _)| i);
-            (body[..end].to_string(), Vec::new())
+        let found = if self.needles.is_empty() {
+            None
         } else {
-            let ranges = found
-                .highlighted()
-                .iter()
-                .map(|r| (r.start, r.end))
-                .collect();
-            (found.fragment().to_string(), ranges)
+            let mut analyzer = self.analyzer.clone();
+            fragments::best(&mut analyzer, text, &self.terms, self.max_chars.max(1))
+        };
+        let (text, highlights) = match found {
+            Some(fragment) => (
+                text[fragment.start..fragment.end].to_string(),
+                fragment.highlights,
+            ),
+            None => {
+                let end = body
+                    .char_indices()
+                    .nth(self.max_chars)
+                    .map_or(body.len(), |(i, _)| i);
+                (body[..end].to_string(), Vec::new())
+            }
         };
         // Paragraphs are `\n`-joined; one byte for another keeps the ranges valid.
         Snippet {
