@@ -5,9 +5,8 @@
 //! then looks at one candidate's metadata (one `stat`, which the indexer
 //! runs on its worker threads, in parallel), so that an unchanged file costs
 //! nothing more. [`read`] then reads one candidate and checks that it is
-//! text. Anything passed over becomes a
-//! [`Skip`] naming the file and the reason; nothing here is fatal but a
-//! missing root. This module knows nothing of decoding or normalization.
+//! text. Anything passed over becomes a [`Skip`] naming the file and the
+//! reason; nothing here is fatal but a missing root. This module knows nothing of decoding or normalization.
 //!
 //! Symbolic links: a link to a file inside the root is read under the link's
 //! own name; a link to a folder is not followed (whatever it points to inside
@@ -442,8 +441,8 @@ impl Metadata {
 /// again for each of a folder's files.
 fn metadata(path: &Path, folder: Option<&fs::File>) -> io::Result<Metadata> {
     #[cfg(target_os = "linux")]
-    if let (Some(folder), Some(name)) = (folder, path.file_name()) {
-        return metadata_at(folder, name);
+    if let Some(folder) = folder {
+        return metadata_at(folder, file_name(path));
     }
     let _ = folder;
     fs::symlink_metadata(path).map(|metadata| Metadata::of(&metadata))
@@ -451,9 +450,9 @@ fn metadata(path: &Path, folder: Option<&fs::File>) -> io::Result<Metadata> {
 
 /// `fstatat` of `name` in `folder`, not following a link.
 #[cfg(target_os = "linux")]
-fn metadata_at(folder: &fs::File, name: &std::ffi::OsStr) -> io::Result<Metadata> {
+fn metadata_at(folder: &fs::File, name: &[u8]) -> io::Result<Metadata> {
     use std::os::fd::AsRawFd;
-    let name = std::ffi::CString::new(name.as_encoded_bytes())
+    let name = std::ffi::CString::new(name)
         .map_err(|_| io::Error::from(io::ErrorKind::InvalidFilename))?;
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: the folder is open for the whole call, `name` is a
