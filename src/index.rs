@@ -59,6 +59,10 @@ const QUEUE_LEN: usize = 16;
 /// send per file (each waking a worker) cost more than their `stat`s.
 const BATCH_LEN: usize = 32;
 
+/// Files found, or found unchanged, are reported in counts of this many:
+/// a no-op run is nothing but these.
+const REPORT_EVERY: usize = 512;
+
 /// What an indexing run is asked to do.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
@@ -550,7 +554,6 @@ fn feed(
     jobs: &Sender<Vec<Job>>,
     outcomes: &Sender<Outcome>,
 ) -> Vec<String> {
-    const REPORT_EVERY: usize = 512;
     let mut found = 0;
     let mut batch = Vec::with_capacity(BATCH_LEN);
     for walked in walk {
@@ -573,6 +576,7 @@ fn feed(
         batch.push(Job { candidate, known });
         if batch.len() == BATCH_LEN {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_LEN));
+            // The workers stopped: the run fails, and deletes nothing.
             if jobs.send(full).is_err() {
                 return Vec::new();
             }
@@ -601,7 +605,6 @@ fn work(
         options,
         ..
     } = *context;
-    const REPORT_EVERY: usize = 512;
     let mut unchanged = 0;
     for Job { candidate, known } in jobs.iter().flatten() {
         let existed = known.is_some();
