@@ -103,26 +103,8 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(analyzer::NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    // A keyword is one token: its field norm would always be 1, which is
-    // what tantivy assumes without norms.
-    let keyword = TextOptions::default()
-        .set_stored()
-        .set_fast("raw")
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(KEYWORD)
-                .set_index_option(IndexRecordOption::Basic)
-                .set_fieldnorms(false),
-        );
-    let path = TextOptions::default()
-        .set_stored()
-        .set_fast("raw")
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("raw")
-                .set_index_option(IndexRecordOption::Basic)
-                .set_fieldnorms(false),
-        );
+    let keyword = whole_value(KEYWORD);
+    let path = whole_value("raw");
     let fields = Fields {
         path: builder.add_text_field("path", path),
         title: builder.add_text_field("title", text.clone()),
@@ -159,6 +141,21 @@ pub fn build() -> (Schema, Fields) {
         replacements: builder.add_u64_field("replacements", STORED),
     };
     (builder.build(), fields)
+}
+
+/// A field indexed as one token by `tokenizer`, stored, with a column. One
+/// token: its field norm would always be 1, which is what tantivy assumes
+/// without norms.
+fn whole_value(tokenizer: &str) -> TextOptions {
+    TextOptions::default()
+        .set_stored()
+        .set_fast("raw")
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        )
 }
 
 /// Opens the index in `dir` for reading or writing: checks that it exists,
