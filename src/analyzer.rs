@@ -42,10 +42,10 @@ thread_local! {
 /// are this short, and four such slots share a cache line.
 const SHORT_LEN: usize = 8;
 
-/// Slots of the short-word table: 16 bytes each, 256 KiB in all, so that
-/// the frequent words stay in a core's L2 cache beside tantivy's own tables
-/// (a table of 64-byte slots for every word spent most of its time waiting
-/// on memory).
+/// Buckets of the short-word table, two slots of 16 bytes each: 512 KiB in
+/// all, so that the frequent words stay in a core's L2 cache beside
+/// tantivy's own tables (a 1 MiB table of 64-byte slots for every word
+/// spent most of its time waiting on memory).
 const SHORT_SLOTS_LOG2: u32 = 14;
 
 /// Longer words (and stems) up to this many bytes are cached in the table
@@ -68,8 +68,9 @@ struct Slot {
     stem_len: u8,
 }
 
-/// Direct-mapped caches of English stems: a word's slot is chosen by its
-/// hash; a different word in that slot is simply replaced.
+/// Caches of English stems: a word's bucket (two slots for short words,
+/// one for long ones) is chosen by its hash; a new word replaces the older
+/// one there.
 struct StemCache {
     stemmer: Stemmer,
     /// (word, stem), each its bytes in a little-endian `u64`, zero-padded:

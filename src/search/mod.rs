@@ -559,15 +559,15 @@ fn date_then_score(segment: &SegmentReader) -> impl Fn(DocId, Score) -> (i64, Sc
     }
 }
 
-/// Snippet making for one query: tantivy's snippet generator, run only on
-/// the paragraphs that can hold a match.
+/// Snippet making for one query: the best fragment ([`fragments::best`],
+/// tantivy's choice) of the paragraphs that can hold a match.
 ///
 /// Finding the best fragment means analyzing the text, stemming included;
 /// over whole bodies that was a third of a query's time. A paragraph can
 /// only match a query term if, lower-cased, it contains the term's stem (or,
-/// for stems in `i`, the stem without it: `happi` from `happy`), so the
-/// generator only sees those paragraphs; if none qualifies, it sees the whole
-/// body, so a hit is never left without its highlights by the shortcut.
+/// for stems in `i`, the stem without it: `happi` from `happy`), so only
+/// those paragraphs are analyzed; if none qualifies, the whole body is, so a
+/// hit is never left without its highlights by the shortcut.
 struct Snippets {
     analyzer: TextAnalyzer,
     /// The query's body terms, analyzed, with their scores.
