@@ -30,6 +30,7 @@ use crate::crawl::{self, Candidate, CrawlOptions, Skip};
 use crate::error::{Error, Result, WRITER_PID_FILE};
 use crate::inflight::{Gauge, Queued};
 use crate::known::Known;
+use crate::merging::SmallSegmentsMerged;
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::stories::Groups;
@@ -247,6 +248,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)
         .map_err(|err| Error::index(dir, err))?;
+    writer.set_merge_policy(Box::new(SmallSegmentsMerged::default()));
     let gauge =
         Gauge::new((memory / QUEUED_SHARE).clamp(*QUEUED_BYTES.start(), *QUEUED_BYTES.end()));
     let pid_file = dir.join(WRITER_PID_FILE);
@@ -346,37 +348,11 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         commit_to(&mut writer, options, &summary, true, Some(settings))
             .map_err(|err| Error::index(dir, err))?;
     }
-    merge_small_segments(&index, &mut writer).map_err(|err| Error::index(dir, err))?;
     writer
         .wait_merging_threads()
         .map_err(|err| Error::index(dir, err))?;
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
-}
-
-/// Segments with fewer documents than this, and than an eighth of the
-/// largest segment, are merged at the end of a run. Relative too, so that
-/// a small index does not merge half of itself at every run.
-const SMALL_SEGMENT_DOCS: u32 = 5_000;
-
-/// Merges the run's small segments into one: the settle pass's rewrites
-/// and an update's few files each leave segments of a few documents (one
-/// per indexing thread), and every search opens every segment's files.
-/// tantivy's own policy waits for eight of a size. A merge keeps the
-/// commit's payload, and a run killed during it leaves the commit whole.
-fn merge_small_segments(index: &Index, writer: &mut IndexWriter) -> tantivy::Result<()> {
-    let metas = index.searchable_segment_metas()?;
-    let largest = metas.iter().map(|meta| meta.max_doc()).max().unwrap_or(0);
-    let small_docs = SMALL_SEGMENT_DOCS.min(largest / 8);
-    let small: Vec<_> = metas
-        .iter()
-        .filter(|meta| meta.max_doc() < small_docs)
-        .map(|meta| meta.id())
-        .collect();
-    if small.len() >= 2 {
-        writer.merge(&small).wait()?;
-    }
-    Ok(())
 }
 
 /// What the index says about the corpus as a whole when a run begins.

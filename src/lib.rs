@@ -36,6 +36,7 @@ pub mod eval;
 pub mod index;
 pub mod inflight;
 pub mod known;
+pub mod merging;
 pub mod normalize;
 pub mod output;
 pub mod postings;
