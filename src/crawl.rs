@@ -222,12 +222,6 @@ impl Walk {
     pub fn stat(&self) -> Stat {
         self.stat.clone()
     }
-
-    /// The walk with each candidate classified in turn.
-    pub fn classified(self) -> impl Iterator<Item = Walked> {
-        let stat = self.stat.clone();
-        self.map(move |found| found.and_then(|candidate| stat.classify(candidate)))
-    }
 }
 
 impl Iterator for Walk {
@@ -764,12 +758,9 @@ mod tests {
     fn a_file_gone_after_the_walk_is_skipped_as_vanished() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("a.txt"), "A title\nA body.").expect("write");
-        let walk = walk(dir.path(), &CrawlOptions::default()).expect("walk");
-        let entry = walk
-            .classified()
-            .next()
-            .expect("one entry")
-            .expect("a file");
+        let mut walk = walk(dir.path(), &CrawlOptions::default()).expect("walk");
+        let candidate = walk.next().expect("one entry").expect("a file");
+        let entry = walk.stat().classify(candidate).expect("a file");
         std::fs::remove_file(&entry.path).expect("remove");
         let skip = read(&entry, &CrawlOptions::default()).expect_err("gone");
         assert_eq!(skip.reason.kind(), "vanished");
