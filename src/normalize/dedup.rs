@@ -14,9 +14,10 @@
 //! word changed in twenty. A dispatch has tens of paragraphs, so every pair
 //! is compared exactly, no sketch needed: a bit signature of each
 //! paragraph's words bounds the similarity from above first (O(w) per
-//! pair), and the O(w²) subsequence runs only for pairs that pass. Paragraphs under
-//! [`NEAR_MIN_WORDS`] words, or under half the other's length, are only ever
-//! exact repeats: sharing a few common words never removes a paragraph.
+//! pair), and the O(w²) subsequence runs only for pairs that pass.
+//! Paragraphs under [`NEAR_MIN_WORDS`] words, or under half the other's
+//! length, are only ever exact repeats: sharing a few common words never
+//! removes a paragraph.
 
 use std::collections::HashSet;
 
