@@ -85,7 +85,8 @@ const STORE_ZSTD_LEVEL: i32 = 1;
 
 /// Index settings: the document store is compressed with zstd, which keeps
 /// the index well under the size of an lz4 store for about the same CPU;
-/// reading a hit back decompresses one 16 KiB block.
+/// reading a hit back decompresses one 16 KiB block. (zstd is patched to
+/// reuse its contexts across blocks: `vendor/README.md`.)
 pub fn settings() -> IndexSettings {
     IndexSettings {
         docstore_compression: Compressor::Zstd(ZstdCompressor {
@@ -245,4 +246,58 @@ pub fn register_analyzers(index: &Index) {
             .filter(LowerCaser)
             .build(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STORE_ZSTD_LEVEL;
+
+    /// The patched zstd (`vendor/zstd`) reuses one context per thread for
+    /// the store's blocks: it must write what a fresh context writes, at
+    /// any level, after a failed call too, and read it all back.
+    #[test]
+    fn reused_zstd_contexts_write_what_fresh_ones_write() {
+        // Text of made-up words, varied enough that the levels differ.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut syllable = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ["ka", "ro", "mi", "te", "su", "na", "vo", "li", " ", ". "][(state % 10) as usize]
+        };
+        let blocks: Vec<Vec<u8>> = (0..40u32)
+            .map(|n| {
+                (0..n * 400)
+                    .map(|_| syllable())
+                    .collect::<String>()
+                    .into_bytes()
+            })
+            .collect();
+        for (n, block) in blocks.iter().enumerate() {
+            let level = [STORE_ZSTD_LEVEL, 3, 19][n % 3];
+            if n % 5 == 0 {
+                // Too small a destination: the call fails mid-frame.
+                let mut tiny = [0u8; 4];
+                let _ = zstd::bulk::compress_to_buffer(&blocks[39], &mut tiny, level);
+            }
+            let mut reused = vec![0u8; zstd::zstd_safe::compress_bound(block.len())];
+            let written = zstd::bulk::compress_to_buffer(block, &mut reused, level).unwrap();
+            reused.truncate(written);
+            let fresh = zstd::bulk::Compressor::new(level)
+                .unwrap()
+                .compress(block)
+                .unwrap();
+            assert!(reused == fresh, "block {n} at level {level}: other bytes");
+
+            let mut back = vec![0u8; block.len()];
+            if n % 7 == 0 {
+                // Damaged input: the call fails mid-frame.
+                let mut damaged = reused.clone();
+                damaged.truncate(reused.len() / 2);
+                assert!(zstd::bulk::decompress_to_buffer(&damaged, &mut back).is_err());
+            }
+            let read = zstd::bulk::decompress_to_buffer(&reused, &mut back).unwrap();
+            assert_eq!(&back[..read], &block[..], "block {n}");
+        }
+    }
 }

@@ -1,0 +1,116 @@
+//! Compress and decompress data in bulk.
+//!
+//! These methods process all the input data at once.
+//! It is therefore best used with relatively small blocks
+//! (like small network packets).
+
+mod compressor;
+mod decompressor;
+
+#[cfg(test)]
+mod tests;
+
+pub use self::compressor::Compressor;
+pub use self::decompressor::Decompressor;
+
+use std::cell::Cell;
+use std::io;
+
+// Patched for sift (see vendor/README.md in sift): `compress_to_buffer` and
+// `decompress_to_buffer` keep one context per thread instead of creating one
+// per call. Creating a context costs more than compressing or decompressing
+// a 16 KiB block: zstd allocates it and asks the CPU for its features
+// (`cpuid`, which traps to the hypervisor on a virtual machine), and tantivy
+// calls these functions once per block of its document store. Each call
+// starts a new frame, so a reused context gives the same output as a fresh
+// one.
+thread_local! {
+    static COMPRESSOR: Cell<Option<Compressor<'static>>> = const { Cell::new(None) };
+    static DECOMPRESSOR: Cell<Option<Decompressor<'static>>> = const { Cell::new(None) };
+}
+
+/// Compresses a single block of data to the given destination buffer.
+///
+/// Returns the number of bytes written, or an error if something happened
+/// (for instance if the destination buffer was too small).
+///
+/// [`crate::compress_bound()`] says how large the destination might need to
+/// be. Passing a `Vec` instead of a slice works too, and then it is the
+/// `Vec`'s *capacity* that bounds the output - so `reserve` what you need
+/// rather than `resize`, since the bytes do not have to be initialized.
+///
+/// A level of `0` uses zstd's default (currently `3`).
+pub fn compress_to_buffer(
+    source: &[u8],
+    destination: &mut [u8],
+    level: i32,
+) -> io::Result<usize> {
+    // Patched for sift (see the note at the top of this file).
+    let mut compressor = match COMPRESSOR.try_with(Cell::take).ok().flatten() {
+        Some(mut compressor) => {
+            compressor.set_compression_level(level)?;
+            compressor
+        }
+        None => Compressor::new(level)?,
+    };
+    let written = compressor.compress_to_buffer(source, destination);
+    let _ = COMPRESSOR.try_with(|cell| cell.set(Some(compressor)));
+    written
+}
+
+/// Compresses a block of data and returns the compressed result.
+///
+/// A level of `0` uses zstd's default (currently `3`).
+pub fn compress(data: &[u8], level: i32) -> io::Result<Vec<u8>> {
+    Compressor::new(level)?.compress(data)
+}
+
+/// Decompress a single block of data to the given destination buffer.
+///
+/// Returns the number of bytes written, or an error if something happened
+/// (for instance if the destination buffer was too small).
+///
+/// [`crate::decompressed_size()`] says how big the result will be, when the
+/// frame records it - there is no need to store the size alongside the data
+/// yourself.
+///
+/// Only as many bytes as returned at the start of `destination` are
+/// meaningful: zstd may overwrite the rest, even if it was zero-filled
+/// beforehand. This function only takes a slice; to decompress into a `Vec`
+/// and have its length set to the output size, use
+/// [`Decompressor::decompress_to_buffer`].
+pub fn decompress_to_buffer(
+    source: &[u8],
+    destination: &mut [u8],
+) -> io::Result<usize> {
+    // Patched for sift (see the note at the top of this file).
+    let mut decompressor = match DECOMPRESSOR.try_with(Cell::take).ok().flatten() {
+        Some(decompressor) => decompressor,
+        None => Decompressor::new()?,
+    };
+    let written = decompressor.decompress_to_buffer(source, destination);
+    let _ = DECOMPRESSOR.try_with(|cell| cell.set(Some(decompressor)));
+    written
+}
+
+/// Decompresses a block of data and returns the decompressed result.
+///
+/// The decompressed data should be at most `capacity` bytes, or an error will
+/// be returned - so `capacity` is the most you are willing to allocate for
+/// this, not a guess that has to be right.
+///
+/// The output buffer is allocated once, before decompressing, so that zstd
+/// can decompress straight into it. Its size is:
+///
+/// * the decompressed size, when every frame records it - however large a
+///   `capacity` you allow;
+/// * otherwise, with the `experimental` feature, zstd's upper bound for the
+///   data, when it is smaller than `capacity`;
+/// * otherwise, `capacity` itself, even if the data then turns out to be
+///   invalid. So only pass a `capacity` you can afford to allocate.
+///
+/// [`crate::decompressed_size()`] gives you the size up front, if you would
+/// rather decide for yourself.
+pub fn decompress(data: &[u8], capacity: usize) -> io::Result<Vec<u8>> {
+    Decompressor::new()?.decompress(data, capacity)
+}
