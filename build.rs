@@ -1,0 +1,15 @@
+//! Link options for the `sift` binary.
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if os == "linux" && env == "gnu" {
+        // A position-dependent executable: its own pointers are fixed when
+        // it is linked, so starting it does not relocate, and so copy, the
+        // ~130 pages of its tables. One `sift search` process is ~0.37 ms
+        // (6 %) faster (bench/RESULTS.md). Libraries, heap and stack are
+        // still placed at random; the executable's own code is not.
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+}
