@@ -575,7 +575,8 @@ pub fn read(entry: &Entry, options: &CrawlOptions) -> std::result::Result<RawFil
         path: entry.rel_path.clone(),
         reason,
     };
-    let bytes = read_limited(&entry.path, options.max_size).map_err(|err| skip(io_reason(err)))?;
+    let bytes = read_limited(&entry.path, entry.size, options.max_size)
+        .map_err(|err| skip(io_reason(err)))?;
     let size = bytes.len() as u64;
     if size > options.max_size {
         let limit = options.max_size;
@@ -596,11 +597,13 @@ pub fn read(entry: &Entry, options: &CrawlOptions) -> std::result::Result<RawFil
 }
 
 /// Reads at most `limit + 1` bytes, so a file that grew past the limit after
-/// the walk is caught without reading all of it.
-fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+/// the walk is caught without reading all of it. `size`, from the walk's
+/// stat, sizes the buffer: no second stat (`File`'s own `read_to_end`
+/// makes one); a file that changed size since is still read whole.
+fn read_limited(path: &Path, size: u64, limit: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let file = fs::File::open(path)?;
-    let hint = file.metadata().map_or(0, |m| m.len()).min(limit + 1);
+    let hint = size.min(limit).saturating_add(1);
     let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok(bytes)

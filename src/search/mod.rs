@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
+use memchr::memmem;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
@@ -572,7 +573,9 @@ struct Snippets {
     analyzer: TextAnalyzer,
     /// The query's body terms, analyzed, with their scores.
     terms: Vec<(String, Score)>,
-    needles: Vec<String>,
+    /// Searchers for the terms' stems in lower-cased text: where a match
+    /// may be (a stem's trailing `i` may be a `y` in the word).
+    needles: Vec<memmem::Finder<'static>>,
     max_chars: usize,
 }
 
@@ -602,13 +605,11 @@ impl Snippets {
                 scored.insert(text.to_string(), 1.0 / (1.0 + doc_freq as Score));
             }
         }
-        let needles: Vec<String> = scored
+        let needles = scored
             .keys()
             .map(|text| {
-                text.strip_suffix('i')
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or(text)
-                    .to_string()
+                let stem = text.strip_suffix('i').filter(|t| !t.is_empty());
+                memmem::Finder::new(stem.unwrap_or(text)).into_owned()
             })
             .collect();
         let tokenizer = SiftTokenizer::for_terms(scored.keys().map(String::as_str));
@@ -628,7 +629,7 @@ impl Snippets {
                 let lower = paragraph.to_lowercase();
                 self.needles
                     .iter()
-                    .any(|needle| lower.contains(needle.as_str()))
+                    .any(|needle| needle.find(lower.as_bytes()).is_some())
             })
             .collect()
     }
@@ -642,12 +643,7 @@ impl Snippets {
         let mut places: Vec<usize> = self
             .needles
             .iter()
-            .flat_map(|needle| {
-                lower
-                    .match_indices(needle.as_str())
-                    .take(PLACES)
-                    .map(|(at, _)| at)
-            })
+            .flat_map(|needle| needle.find_iter(lower.as_bytes()).take(PLACES))
             .collect();
         places.sort_unstable();
         places.truncate(PLACES);
