@@ -181,15 +181,17 @@ fn slot_of(mut hasher: rustc_hash::FxHasher, key: &[u8; CACHED_LEN]) -> usize {
 pub struct SiftTokenizer {
     token: Token,
     /// When set, only words whose first two bytes (folded) are listed here
-    /// are stemmed; others are emitted folded but unstemmed. For snippets:
-    /// stemming keeps a word's first letters, so a word whose first letters
-    /// no query term shares cannot match, and its stem is not needed.
+    /// are stemmed; others are emitted unstemmed: folded, or with empty
+    /// text when they are ASCII (folding them is most of a token's cost).
+    /// For snippets: stemming keeps a word's first letters, so a word whose
+    /// first letters no query term shares cannot match, and only its
+    /// offsets are needed.
     stem_only: Option<Arc<Vec<[u8; 2]>>>,
 }
 
 impl SiftTokenizer {
     /// A tokenizer for highlighting `terms`: words that cannot stem to one
-    /// of them are not stemmed (see `stem_only`).
+    /// of them are not stemmed, and may have no text (see `stem_only`).
     pub fn for_terms<'a>(terms: impl IntoIterator<Item = &'a str>) -> SiftTokenizer {
         let mut prefixes: Vec<[u8; 2]> = terms.into_iter().map(prefix_of).collect();
         prefixes.sort_unstable();
@@ -271,6 +273,11 @@ impl TokenStream for SiftTokenStream<'_> {
             if end - start > MAX_WORD_BYTES {
                 continue;
             }
+            if self.cannot_match(&self.text.as_bytes()[start..end]) {
+                self.emit(start, end);
+                self.token.text.clear();
+                return true;
+            }
             self.scratch.clear();
             fold(&self.text[start..end], &mut self.scratch);
             if self.scratch.is_empty() {
@@ -334,6 +341,19 @@ impl SiftTokenStream<'_> {
         self.token.text.clear();
         self.token.text.extend(self.text[start..end].nfkc());
         true
+    }
+
+    /// True for an ASCII word that `stem_only` says cannot match: its
+    /// lower-cased first two bytes are not listed.
+    fn cannot_match(&self, word: &[u8]) -> bool {
+        let Some(prefixes) = self.stem_only else {
+            return false;
+        };
+        if !word.is_ascii() {
+            return false;
+        }
+        let byte = |i: usize| word.get(i).map_or(0, u8::to_ascii_lowercase);
+        prefixes.binary_search(&[byte(0), byte(1)]).is_err()
     }
 
     fn emit(&mut self, start: usize, end: usize) {
@@ -507,7 +527,14 @@ mod tests {
         while let Some(token) = stream.next() {
             texts.push(token.text.clone());
         }
-        assert_eq!(texts, ["measur", "others", "elections"]);
+        assert_eq!(texts, ["measur", "", ""]);
+        let mut stream = tokenizer.token_stream("Éclat MÉASURES");
+        let mut texts = Vec::new();
+        while let Some(token) = stream.next() {
+            texts.push(token.text.clone());
+        }
+        // Not ASCII: folded to find the prefix, then stemmed if it is listed.
+        assert_eq!(texts, ["eclat", "measur"]);
     }
 
     #[test]
