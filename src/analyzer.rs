@@ -42,8 +42,9 @@ thread_local! {
 /// are this short, and four such slots share a cache line.
 const SHORT_LEN: usize = 8;
 
-/// Buckets of the short-word table, two slots of 16 bytes each: 2 MiB in
-/// all, 131,072 words. The frequent words' slots stay in a core's cache
+/// Buckets of the short-word table at its largest, two slots of 16 bytes
+/// each: 2 MiB in all, 131,072 words. The frequent words' slots stay in a
+/// core's cache
 /// whatever the table's size; the size decides how much of a vocabulary's
 /// long tail stays stemmed, and stemming a word again costs ~3,000
 /// instructions against one load from memory. On 100,000 generated
@@ -51,6 +52,12 @@ const SHORT_LEN: usize = 8;
 /// the tokens again, this one 1.9 %. (Slots of 16 bytes, not 64: a 1 MiB
 /// table of 64-byte slots held 16,384 words and waited on memory.)
 const SHORT_SLOTS_LOG2: u32 = 16;
+
+/// Buckets of the short-word table at first: 32 KiB. A query stems a few
+/// hundred words, and each word in a fresh page of a large table costs a
+/// page fault; once the table has stemmed as many words as it has slots,
+/// it grows to `SHORT_SLOTS_LOG2` in one step.
+const SHORT_SLOTS_LOG2_FIRST: u32 = 10;
 
 /// Longer words (and stems) up to this many bytes are cached in the table
 /// of long words; with the two length bytes a slot is 64 bytes, one cache
@@ -80,6 +87,10 @@ struct StemCache {
     /// (word, stem), each its bytes in a little-endian `u64`, zero-padded:
     /// no word holds a zero byte, so the padding gives the lengths back.
     short: Box<[(u64, u64)]>,
+    /// The short table has `1 << short_log2` buckets.
+    short_log2: u32,
+    /// Short words stemmed since the short table was made.
+    short_misses: usize,
     long: Box<[Slot]>,
 }
 
@@ -88,14 +99,15 @@ impl StemCache {
         // All-zero slots are empty (no word is empty), and zeroed memory
         // comes from the allocator untouched: a one-query process does not
         // pay for initializing the whole cache.
-        let short = Box::<[(u64, u64)]>::new_zeroed_slice(2 << SHORT_SLOTS_LOG2);
         let long = Box::<[Slot]>::new_zeroed_slice(LONG_SLOTS);
-        // SAFETY: `u64`s, arrays of `u8` and `u8`s: every bit pattern, zero
-        // included, is a valid value of either slot.
-        let (short, long) = unsafe { (short.assume_init(), long.assume_init()) };
+        // SAFETY: arrays of `u8` and `u8`s: every bit pattern, zero
+        // included, is a valid slot.
+        let long = unsafe { long.assume_init() };
         StemCache {
             stemmer: Stemmer::create(Algorithm::English),
-            short,
+            short: short_table(SHORT_SLOTS_LOG2_FIRST),
+            short_log2: SHORT_SLOTS_LOG2_FIRST,
+            short_misses: 0,
             long,
         }
     }
@@ -113,13 +125,21 @@ impl StemCache {
 
     fn stem_short(&mut self, word: &str, out: &mut String) {
         let key = pack(word.as_bytes());
-        let at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHORT_SLOTS_LOG2)) as usize;
+        let at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.short_log2)) as usize;
         let bucket = &mut self.short[at * 2..at * 2 + 2];
         let stem = if bucket[0].0 == key {
             bucket[0].1
         } else if bucket[1].0 == key {
             bucket[1].1
         } else {
+            self.short_misses += 1;
+            if self.short_misses > 2 << self.short_log2 && self.short_log2 < SHORT_SLOTS_LOG2 {
+                // Full: the large table, empty (the words come back as met).
+                self.short_log2 = SHORT_SLOTS_LOG2;
+                self.short = short_table(self.short_log2);
+                self.short_misses = 0;
+                return self.stem_short(word, out);
+            }
             let stem = self.stemmer.stem(word);
             if stem.is_empty() || stem.len() > SHORT_LEN {
                 out.push_str(&stem);
@@ -161,6 +181,13 @@ impl StemCache {
             slot.stem_len = stem.len() as u8;
         }
     }
+}
+
+/// An empty short-word table of `1 << log2` two-slot buckets.
+fn short_table(log2: u32) -> Box<[(u64, u64)]> {
+    let table = Box::<[(u64, u64)]>::new_zeroed_slice(2 << log2);
+    // SAFETY: pairs of `u64`s: every bit pattern, zero included, is valid.
+    unsafe { table.assume_init() }
 }
 
 /// Up to eight bytes as a little-endian `u64`, zero-padded.
@@ -520,6 +547,34 @@ mod tests {
                 assert_eq!(out, stemmer.stem(word), "{word}, round {round}");
             }
         }
+    }
+
+    #[test]
+    fn the_short_table_grows_and_stays_right() {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let mut cache = StemCache::new();
+        assert_eq!(cache.short_log2, SHORT_SLOTS_LOG2_FIRST);
+        // 60,000 made-up words of 8 letters ("kelinged"...), stemmed twice:
+        // enough new words to grow the table to its largest.
+        let syllables = [
+            "ba", "ke", "li", "mo", "nu", "ra", "si", "to", "ve", "zu", "es", "ed", "in", "ly",
+            "at", "io", "ss", "er", "al", "ng",
+        ];
+        let words: Vec<String> = (0..60_000usize)
+            .map(|n| {
+                [n % 20, n / 20 % 20, n / 400 % 20, n / 8000]
+                    .map(|i| syllables[i])
+                    .concat()
+            })
+            .collect();
+        for round in 0..2 {
+            for word in &words {
+                let mut out = String::new();
+                cache.stem(word, &mut out);
+                assert_eq!(out, stemmer.stem(word), "{word}, round {round}");
+            }
+        }
+        assert_eq!(cache.short_log2, SHORT_SLOTS_LOG2);
     }
 
     #[test]
