@@ -43,11 +43,10 @@ thread_local! {
 const SHORT_LEN: usize = 8;
 
 /// Buckets of the short-word table at its largest, two slots of 16 bytes
-/// each: 2 MiB in all, 131,072 words. The frequent words' slots stay in a
-/// core's cache
-/// whatever the table's size; the size decides how much of a vocabulary's
-/// long tail stays stemmed, and stemming a word again costs ~3,000
-/// instructions against one load from memory. On 100,000 generated
+/// each: 2 MiB, 131,072 words. The frequent words' slots stay in a core's
+/// cache whatever the table's size; the size decides how much of a
+/// vocabulary's long tail stays stemmed, and stemming a word again costs
+/// ~3,000 instructions against one load from memory. On 100,000 generated
 /// dispatches (a 50,000-word vocabulary) a 512 KiB table stemmed 10.1 % of
 /// the tokens again, this one 1.9 %. (Slots of 16 bytes, not 64: a 1 MiB
 /// table of 64-byte slots held 16,384 words and waited on memory.)
