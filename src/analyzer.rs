@@ -288,16 +288,25 @@ impl TokenStream for SiftTokenStream<'_> {
             {
                 self.cursor += 1;
             }
-            let rest = &self.text[self.cursor..];
-            let Some((skip, first)) = rest.char_indices().find(|(_, c)| c.is_alphanumeric()) else {
-                self.cursor = self.text.len();
-                return false;
+            // A word starting with an ASCII letter or digit is not CJK.
+            let ascii_start = bytes
+                .get(self.cursor)
+                .is_some_and(u8::is_ascii_alphanumeric);
+            let start = if ascii_start {
+                self.cursor
+            } else {
+                let rest = &self.text[self.cursor..];
+                let Some((skip, first)) = rest.char_indices().find(|(_, c)| c.is_alphanumeric())
+                else {
+                    self.cursor = self.text.len();
+                    return false;
+                };
+                if is_cjk(first) {
+                    self.start_cjk_run(self.cursor + skip);
+                    continue;
+                }
+                self.cursor + skip
             };
-            let start = self.cursor + skip;
-            if is_cjk(first) {
-                self.start_cjk_run(start);
-                continue;
-            }
             let end = word_end(self.text, start);
             self.cursor = end;
             if end - start > MAX_WORD_BYTES {
