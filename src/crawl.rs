@@ -6,7 +6,8 @@
 //! runs on its worker threads, in parallel), so that an unchanged file costs
 //! nothing more. [`read`] then reads one candidate and checks that it is
 //! text. Anything passed over becomes a [`Skip`] naming the file and the
-//! reason; nothing here is fatal but a missing root. This module knows nothing of decoding or normalization.
+//! reason; nothing here is fatal but a missing root. This module knows
+//! nothing of decoding or normalization.
 //!
 //! Symbolic links: a link to a file inside the root is read under the link's
 //! own name; a link to a folder is not followed (whatever it points to inside
