@@ -105,9 +105,14 @@ pub struct SearchArgs {
     #[arg(long, value_enum, default_value_t = BatchFormat::Json, requires = "batch")]
     pub format: BatchFormat,
     /// With --batch: print each query's search time to stderr
-    /// (`sift: timing ID MICROSECONDS`), for benchmarks.
+    /// (`sift: timing ID MICROSECONDS`), then the batch's wall time
+    /// (`sift: batch took MICROSECONDS`), for benchmarks.
     #[arg(long, requires = "batch")]
     pub timings: bool,
+    /// With --batch: threads running queries; answers keep the file's
+    /// order [default: all cores].
+    #[arg(long, requires = "batch", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// The index folder.
     #[arg(long, default_value = "index")]
     pub index: PathBuf,
@@ -298,11 +303,10 @@ pub fn parse() -> Cli {
 impl IndexArgs {
     /// The library options these arguments ask for.
     pub fn options(&self) -> IndexOptions {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         IndexOptions {
             corpus: self.corpus.clone(),
             index_dir: self.index.clone(),
-            threads: self.threads.map_or(cores, usize::from),
+            threads: self.threads.map_or_else(cores, usize::from),
             memory_mb: self.memory as usize,
             rebuild: self.rebuild,
             commit_every: self.commit_every,
@@ -362,6 +366,16 @@ impl SearchArgs {
             all_copies: self.all_copies,
         }
     }
+
+    /// Threads for a batch of queries.
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(cores, usize::from)
+    }
+}
+
+/// The machine's cores, the default thread count.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl EvalArgs {

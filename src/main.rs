@@ -160,15 +160,19 @@ fn run_batch(
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let queries = eval::read_queries(batch)?;
+    let requests: Vec<_> = queries
+        .iter()
+        .map(|(_, query)| args.request(query))
+        .collect();
     let trec = args.format == BatchFormat::Trec;
     let (mut found, mut failed) = (false, false);
-    for (id, query) in &queries {
-        let started = std::time::Instant::now();
-        let result = engine.search(&args.request(query));
+    let started = std::time::Instant::now();
+    engine.search_batch(&requests, args.threads(), |i, answer| {
+        let id = &queries[i].0;
         if args.timings {
-            eprintln!("sift: timing {id} {}", started.elapsed().as_micros());
+            eprintln!("sift: timing {id} {}", answer.took.as_micros());
         }
-        match result {
+        match answer.hits {
             Ok(hits) => {
                 found |= hits.total > 0;
                 output::batch_hits(out, id, &hits, trec)?;
@@ -178,6 +182,10 @@ fn run_batch(
                 failed = true;
             }
         }
+        Ok::<_, std::io::Error>(())
+    })?;
+    if args.timings {
+        eprintln!("sift: batch took {}", started.elapsed().as_micros());
     }
     Ok(match (failed, found) {
         (true, _) => Status::Trouble,

@@ -314,6 +314,64 @@ fn batch_runs_write_json_lines_or_a_trec_run() {
 }
 
 #[test]
+fn batch_threads_keep_the_file_order() {
+    let corpus = dated_sample();
+    let queries: String = [
+        "glacier",
+        "panda OR malaria",
+        "(broken",
+        "xylophone",
+        "glacier OR panda",
+    ]
+    .iter()
+    .cycle()
+    .take(60)
+    .enumerate()
+    .map(|(i, q)| format!("{i}\t{q}\n"))
+    .collect();
+    std::fs::write(corpus.home().join("q.tsv"), queries).unwrap();
+    let run = |threads: &str| {
+        corpus.run(&[
+            "search",
+            "--batch",
+            "q.tsv",
+            "--threads",
+            threads,
+            "--timings",
+        ])
+    };
+    let one = run("1");
+    assert_eq!(one.code, 2, "a broken query makes the batch end with 2");
+    assert!(one.stdout.lines().count() > 40, "{}", one.stdout);
+    let failed: Vec<&str> = one
+        .stderr
+        .lines()
+        .filter(|l| l.contains("invalid query"))
+        .collect();
+    assert_eq!(failed.len(), 12);
+    assert!(
+        failed[0].starts_with("sift: q.tsv: query 2: "),
+        "{}",
+        failed[0]
+    );
+    for threads in ["2", "7"] {
+        let many = run(threads);
+        assert_eq!(many.code, 2);
+        assert_eq!(many.stdout, one.stdout, "{threads} threads");
+        let ids: Vec<&str> = many
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("sift: timing "))
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        let expected: Vec<String> = (0..60).map(|i| i.to_string()).collect();
+        assert_eq!(ids, expected, "timings in the file's order");
+        let last = many.stderr.lines().last().unwrap();
+        assert!(last.starts_with("sift: batch took "), "{last}");
+    }
+}
+
+#[test]
 fn eval_scores_a_run_against_judgements() {
     let corpus = dated_sample();
     std::fs::write(

@@ -9,6 +9,7 @@
 //! restrict hits without changing scores; [`facets`] counts hits per value.
 //! This module reads the index only; rendering is `output`'s job.
 
+mod batch;
 pub mod facets;
 mod fragments;
 pub mod query;
@@ -29,6 +30,7 @@ use tantivy::{
     DateTime, DocAddress, DocId, Index, Score, Searcher, SegmentReader, TantivyDocument,
 };
 
+pub use self::batch::Answer;
 use self::facets::FacetCollector;
 pub use self::facets::Facets;
 pub use self::query::{QueryBuilder, QueryOptions, TITLE_BOOST};
