@@ -379,6 +379,11 @@ fn cores() -> usize {
 }
 
 impl EvalArgs {
+    /// Threads running the queries: all cores.
+    pub fn threads(&self) -> usize {
+        cores()
+    }
+
     /// The request for one query of the evaluation.
     pub fn request(&self, query: &str) -> Request {
         Request {

@@ -198,16 +198,21 @@ fn run_eval(args: &EvalArgs, out: &mut dyn Write, color: bool) -> anyhow::Result
     let engine = Engine::open(&args.index)?;
     let queries = eval::read_queries(&args.queries)?;
     let qrels = eval::read_qrels(&args.qrels)?;
+    let requests: Vec<_> = queries
+        .iter()
+        .map(|(_, query)| args.request(query))
+        .collect();
     let mut run = HashMap::new();
-    for (id, query) in &queries {
-        let hits = engine.search(&args.request(query))?;
-        let ranking = hits
+    engine.search_batch(&requests, args.threads(), |i, answer| {
+        let ranking = answer
+            .hits?
             .hits
             .into_iter()
             .map(|hit| (hit.heading.path, f64::from(hit.score)))
             .collect();
-        run.insert(id.clone(), ranking);
-    }
+        run.insert(queries[i].0.clone(), ranking);
+        Ok::<_, sift::Error>(())
+    })?;
     let evaluation = eval::evaluate(&run, &qrels);
     output::evaluation(
         out,

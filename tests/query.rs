@@ -400,6 +400,13 @@ fn eval_scores_a_run_against_judgements() {
         "{}",
         human.stdout
     );
+    // A query that cannot be parsed ends the evaluation: a MAP without it
+    // would not be the run asked for.
+    std::fs::write(corpus.home().join("bad.tsv"), "1\tglacier\n2\t(broken\n").unwrap();
+    let bad = corpus.run(&["eval", "bad.tsv", "qrels"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(bad.stdout, "");
+    assert!(bad.stderr.starts_with("sift: invalid query"), "{}", bad.stderr);
 }
 
 #[test]
