@@ -406,7 +406,11 @@ fn eval_scores_a_run_against_judgements() {
     let bad = corpus.run(&["eval", "bad.tsv", "qrels"]);
     assert_eq!(bad.code, 2);
     assert_eq!(bad.stdout, "");
-    assert!(bad.stderr.starts_with("sift: invalid query"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.starts_with("sift: invalid query"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
