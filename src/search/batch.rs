@@ -7,7 +7,8 @@
 //! the thread count.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::unbounded;
@@ -46,6 +47,11 @@ impl Engine {
     }
 }
 
+/// How far ahead of the answer due next, per thread, a worker may start a
+/// request: the answers waiting for an earlier one stay few however long
+/// that one takes.
+const AHEAD_PER_THREAD: usize = 16;
+
 /// Maps `work` over `items` on up to `threads` threads; `emit` receives the
 /// results in item order.
 fn in_order<T: Sync, R: Send, E>(
@@ -62,17 +68,32 @@ fn in_order<T: Sync, R: Send, E>(
             .enumerate()
             .try_for_each(|(i, item)| emit(i, work(item)));
     }
+    let ahead = threads * AHEAD_PER_THREAD;
     let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
+    // The index of the answer due next, or `usize::MAX` once the batch stops.
+    let due: Due = (Mutex::new(0), Condvar::new());
     let (sender, receiver) = unbounded();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let sender = sender.clone();
-            let (next, stop, work) = (&next, &stop, &work);
+            let (next, due, work) = (&next, &due, &work);
             scope.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
+                // A worker that panics must not leave the others waiting for
+                // its answer: the batch stops, and the scope passes the panic on.
+                let _stop_on_panic = OnPanic(|| stop(due));
+                loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
+                    // The worker holding the item due never waits here.
+                    let guard = due.0.lock().unwrap_or_else(PoisonError::into_inner);
+                    let guard = due
+                        .1
+                        .wait_while(guard, |due| *due != usize::MAX && i >= *due + ahead)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if *guard == usize::MAX {
+                        break;
+                    }
+                    drop(guard);
                     if sender.send((i, work(item))).is_err() {
                         break;
                     }
@@ -80,22 +101,45 @@ fn in_order<T: Sync, R: Send, E>(
             });
         }
         drop(sender);
-        // Answers that came before their turn wait here; a worker is at
-        // most a few requests ahead of the slowest one still running.
         let mut early = BTreeMap::new();
-        let mut due = 0;
+        let mut expected = 0;
         for (i, result) in &receiver {
             early.insert(i, result);
-            while let Some(result) = early.remove(&due) {
-                if let Err(err) = emit(due, result) {
-                    stop.store(true, Ordering::Relaxed);
+            while let Some(result) = early.remove(&expected) {
+                if let Err(err) = emit(expected, result) {
+                    stop(&due);
                     return Err(err);
                 }
-                due += 1;
+                expected += 1;
+                set(&due, expected);
             }
         }
         Ok(())
     })
+}
+
+/// The answer due next, and the workers waiting for it to move on.
+type Due = (Mutex<usize>, Condvar);
+
+fn set(due: &Due, value: usize) {
+    *due.0.lock().unwrap_or_else(PoisonError::into_inner) = value;
+    due.1.notify_all();
+}
+
+/// Stops the batch: no worker starts another request.
+fn stop(due: &Due) {
+    set(due, usize::MAX);
+}
+
+/// Runs its function when dropped during a panic.
+struct OnPanic<F: Fn()>(F);
+
+impl<F: Fn()> Drop for OnPanic<F> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            (self.0)();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +197,56 @@ mod tests {
             worked.into_inner() < 1_000,
             "workers went on after the error"
         );
+    }
+
+    /// While the first item runs long, the others do not run on without
+    /// bound: their answers would pile up waiting for it.
+    #[test]
+    fn workers_wait_for_a_slow_first_item() {
+        let items: Vec<usize> = (0..1_000).collect();
+        let first_done = std::sync::atomic::AtomicBool::new(false);
+        let started_before = std::sync::atomic::AtomicUsize::new(0);
+        let done: Result<(), ()> = in_order(
+            &items,
+            2,
+            |&i| {
+                if i == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    first_done.store(true, std::sync::atomic::Ordering::SeqCst);
+                } else if !first_done.load(std::sync::atomic::Ordering::SeqCst) {
+                    started_before.fetch_max(i, std::sync::atomic::Ordering::SeqCst);
+                }
+            },
+            |_, ()| Ok(()),
+        );
+        assert_eq!(done, Ok(()));
+        let furthest = started_before.into_inner();
+        assert!(
+            furthest < 2 * super::AHEAD_PER_THREAD,
+            "item {furthest} ran"
+        );
+        assert!(furthest > 0, "the other worker waited for nothing");
+    }
+
+    #[test]
+    fn a_panicking_worker_does_not_hang_the_batch() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        // On its own thread, so that a hang fails the test instead of
+        // hanging it.
+        std::thread::spawn(move || {
+            let items: Vec<usize> = (0..1_000).collect();
+            let result = std::panic::catch_unwind(|| {
+                in_order(
+                    &items,
+                    2,
+                    |&i| assert!(i != 3, "item 3 fails"),
+                    |_, ()| Ok::<(), ()>(()),
+                )
+            });
+            let _ = sender.send(result.is_err());
+        });
+        let panicked = receiver.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(panicked, Ok(true));
     }
 
     #[test]
