@@ -312,7 +312,7 @@ impl TokenStream for SiftTokenStream<'_> {
             if end - start > MAX_WORD_BYTES {
                 continue;
             }
-            if self.cannot_match(&self.text.as_bytes()[start..end]) {
+            if self.cannot_match(&bytes[start..end]) {
                 self.emit(start, end);
                 self.token.text.clear();
                 return true;
