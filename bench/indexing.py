@@ -159,10 +159,16 @@ def main():
     noops = [measure(index_cmd) for _ in range(args.repeat)]
     noop, noop_rss, _, _ = min(noops)
     first_noop = noops[0][0]
-    originals = change_files(corpus, 0.01)
-    changed, changed_rss, _, _ = measure(index_cmd)
-    change_files(corpus, 0.01, restore=originals)
-    measure(index_cmd)
+    # The 1 % run too: the same files changed and restored each time (the
+    # restoring run, another 1 % change, is not counted).
+    changes = []
+    for _ in range(args.repeat):
+        originals = change_files(corpus, 0.01)
+        changes.append(measure(index_cmd))
+        change_files(corpus, 0.01, restore=originals)
+        measure(index_cmd)
+    changed, changed_rss, _, _ = min(changes)
+    first_changed = changes[0][0]
     updated_size = folder_mb(sift_idx)
 
     print(f"\n### Indexing {args.docs:,} generated dispatches ({corpus_mb:.0f} MB), 2 threads, --memory {budget}, "
@@ -187,7 +193,8 @@ def main():
     print(f"| nothing changed | {noop:.3f} | {noop / full:.1%} | {noop_rss:.0f} |")
     print(f"| 1 % of files changed | {changed:.3f} | {changed / full:.1%} | {changed_rss:.0f} |")
     print(f"\nnothing changed: fastest of {args.repeat} runs; the first {first_noop:.3f} s "
-          f"({first_noop / full:.1%}). 1 % changed: one run.")
+          f"({first_noop / full:.1%}). 1 % changed: fastest of {args.repeat}; the first "
+          f"{first_changed:.3f} s ({first_changed / full:.1%}).")
     if not args.skip_peers:
         # Each sift run is followed by a tantivy-cli run: their ratios drift
         # less than either time, and their median is the figure to quote
