@@ -16,7 +16,7 @@
 //! Stemming is the costliest step per token, and news vocabulary repeats, so
 //! stems are cached per thread.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -34,7 +34,10 @@ pub const NAME: &str = "sift";
 const MAX_WORD_BYTES: usize = 100;
 
 thread_local! {
-    static STEMS: RefCell<StemCache> = RefCell::new(StemCache::new());
+    /// The thread's stem cache, lent to one token stream at a time: a
+    /// stream holds it from its first stemmed word to its end, instead of
+    /// reaching for a thread-local at every token.
+    static STEMS: Cell<Option<StemCache>> = const { Cell::new(None) };
 }
 
 /// Words (and stems) up to this many bytes go to the table of short words:
@@ -278,6 +281,7 @@ impl Tokenizer for SiftTokenizer {
             cjk: Vec::new(),
             cjk_next: 0,
             scratch: String::new(),
+            stems: None,
             token: &mut self.token,
             stem_only: self.stem_only.as_deref().map(Vec::as_slice),
         }
@@ -295,6 +299,8 @@ pub struct SiftTokenStream<'a> {
     /// Index in `cjk` of the next gram's first character.
     cjk_next: usize,
     scratch: String,
+    /// The thread's stem cache, once a word was stemmed.
+    stems: Option<StemCache>,
     token: &'a mut Token,
     stem_only: Option<&'a [[u8; 2]]>,
 }
@@ -358,6 +364,7 @@ impl TokenStream for SiftTokenStream<'_> {
                     self.token.text.push_str(&self.scratch);
                 }
                 _ => stem(
+                    lend(&mut self.stems),
                     &self.scratch,
                     &mut self.token.text,
                     short_word_after(bytes, end),
@@ -486,21 +493,39 @@ pub fn fold(word: &str, out: &mut String) {
     }
 }
 
+impl Drop for SiftTokenStream<'_> {
+    fn drop(&mut self) {
+        if let Some(stems) = self.stems.take() {
+            // A thread that is ending has no cache to keep.
+            let _ = STEMS.try_with(|cell| cell.set(Some(stems)));
+        }
+    }
+}
+
+/// The stem cache in `slot`, borrowed from the thread's first. (A second
+/// stream alive on the same thread gets a cache of its own.)
+fn lend(slot: &mut Option<StemCache>) -> &mut StemCache {
+    slot.get_or_insert_with(|| {
+        STEMS
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(StemCache::new)
+    })
+}
+
 /// Writes the English stem of a folded word into `out`; `next` is the cache
 /// key of the word that follows, when it is short, to prefetch.
-fn stem(word: &str, out: &mut String, next: Option<u64>) {
+fn stem(stems: &mut StemCache, word: &str, out: &mut String, next: Option<u64>) {
     out.clear();
     if word.bytes().all(|b| b.is_ascii_digit()) {
         out.push_str(word);
         return;
     }
-    STEMS.with(|cell| {
-        let mut stems = cell.borrow_mut();
-        stems.stem(word, out);
-        if let Some(key) = next {
-            stems.prefetch_short(key);
-        }
-    });
+    stems.stem(word, out);
+    if let Some(key) = next {
+        stems.prefetch_short(key);
+    }
 }
 
 /// The short-table key of the word after the word ending at `end`, when it
