@@ -203,7 +203,7 @@ def main():
         print(f"\nfull index, sift / tantivy-cli run by run (each pair back to back): "
               f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
         print(f"\nindex size, sift / tantivy-cli: {sift_size / rows[0][3]:.3f} after the full runs "
-              f"({sift_size:.1f} MB / {rows[0][3]:.1f} MB); sift's after the two re-index runs: {updated_size:.1f} MB")
+              f"({sift_size:.1f} MB / {rows[0][3]:.1f} MB); sift's after the re-index runs: {updated_size:.1f} MB")
 
     # Queries: 200, in one process, warm. Each tool runs once to warm up,
     # then --repeat times, the tools taking turns; each tool's fastest total
