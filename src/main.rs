@@ -1,7 +1,6 @@
 //! The `sift` binary: arguments in, library call, rendered output, exit code.
 //! This is the only place that prints errors or exits.
 
-mod allocator;
 mod cli;
 
 use std::collections::HashMap;
@@ -35,11 +34,8 @@ impl From<Status> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    allocator::for_queries();
+    limit_malloc_arenas();
     let cli = cli::parse();
-    if let Command::Index(args) = &cli.command {
-        allocator::for_indexing(args.memory);
-    }
     std::panic::set_hook(Box::new(report_panic));
     let outcome = std::panic::catch_unwind(|| run(cli));
     let Ok(outcome) = outcome else {
@@ -276,6 +272,19 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// glibc gives each thread its own malloc arena and keeps freed memory in
+/// each: with indexing, merge and worker threads that was ~40 MB resident
+/// beyond the heap's peak on a 250,000-file run (heaptrack's peak heap vs
+/// RssAnon). Two arenas keep it near the heap. Must run before any thread
+/// starts.
+fn limit_malloc_arenas() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets an allocator parameter; no thread exists yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
 
 /// A panic is a bug, or (inside tantivy) an index file damaged in a way its
