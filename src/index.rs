@@ -35,8 +35,12 @@ use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::stories::Groups;
 
-/// The default number of documents between intermediate commits.
-pub const DEFAULT_COMMIT_EVERY: usize = 50_000;
+/// The default number of documents between intermediate commits: what a
+/// killed run can lose, ~20 s of work on 2 cores. Each commit also closes
+/// every indexing thread's segment, and every search opens every segment:
+/// at 50,000, 100,000 files made 4 segments instead of 2, and one query
+/// per process took 4.48 instead of 3.80 ms (median, 300 runs each).
+pub const DEFAULT_COMMIT_EVERY: usize = 200_000;
 
 /// The default indexing memory budget, in MiB, shared by all threads.
 pub const DEFAULT_MEMORY_MB: u32 = 256;
