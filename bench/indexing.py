@@ -217,9 +217,13 @@ def main():
     def sift_run(threads):
         def run():
             _, _, _, err = measure(sift_batch + ["--threads", str(threads)])
-            times = [int(l.split()[-1]) for l in err.splitlines() if l.startswith("sift: timing ")]
-            wall = [int(l.split()[-1]) for l in err.splitlines() if l.startswith("sift: batch took ")]
-            return (sum(times) if threads == 1 else wall[0]), times
+            times, wall = [], None
+            for line in err.splitlines():
+                if line.startswith("sift: timing "):
+                    times.append(int(line.split()[-1]))
+                elif line.startswith("sift: batch took "):
+                    wall = int(line.split()[-1])
+            return (sum(times) if threads == 1 else wall), times
         return run
 
     runs = {"sift (--any, snippets), 1 thread": sift_run(1)}
