@@ -16,7 +16,9 @@
 //! Stemming is the costliest step per token, and news vocabulary repeats, so
 //! stems are cached per thread.
 
+use std::alloc::{self, Layout};
 use std::cell::Cell;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -88,7 +90,7 @@ struct StemCache {
     stemmer: Stemmer,
     /// (word, stem), each its bytes in a little-endian `u64`, zero-padded:
     /// no word holds a zero byte, so the padding gives the lengths back.
-    short: Box<[(u64, u64)]>,
+    short: ShortTable,
     /// The short table has `1 << short_log2` buckets.
     short_log2: u32,
     /// Short words stemmed since the short table was made.
@@ -208,10 +210,97 @@ impl StemCache {
 }
 
 /// An empty short-word table of `1 << log2` two-slot buckets.
-fn short_table(log2: u32) -> Box<[(u64, u64)]> {
-    let table = Box::<[(u64, u64)]>::new_zeroed_slice(2 << log2);
-    // SAFETY: pairs of `u64`s: every bit pattern, zero included, is valid.
-    unsafe { table.assume_init() }
+fn short_table(log2: u32) -> ShortTable {
+    ShortTable::zeroed(2 << log2)
+}
+
+/// Bytes in a huge page of x86_64 and of most aarch64 kernels.
+const HUGE_PAGE: usize = 2 << 20;
+
+/// A zeroed slice of (word, stem) pairs. One of a huge page or more is
+/// aligned to one and asks the kernel for huge pages: its lookups land
+/// anywhere in it, and in 4 KiB pages nearly every one also missed the
+/// TLB. With it the full index of 100,000 generated dispatches took 6 %
+/// less CPU time (interleaved runs, bench/RESULTS.md). Where the kernel
+/// gives no huge pages the advice is ignored and the table works as is.
+struct ShortTable {
+    pairs: NonNull<(u64, u64)>,
+    len: usize,
+}
+
+// SAFETY: the table owns its memory, as a `Box` would.
+unsafe impl Send for ShortTable {}
+
+impl ShortTable {
+    fn zeroed(len: usize) -> ShortTable {
+        let layout = ShortTable::layout(len);
+        // SAFETY: the layout's size is not zero (`len` is at least 2).
+        let bytes = unsafe {
+            if layout.align() < HUGE_PAGE {
+                alloc::alloc_zeroed(layout)
+            } else {
+                // Advised before it is touched, so that the zeroing faults
+                // in huge pages; `alloc_zeroed` would zero it (over-aligned)
+                // before the advice.
+                let bytes = alloc::alloc(layout);
+                if !bytes.is_null() {
+                    advise_huge_pages(bytes, layout.size());
+                    bytes.write_bytes(0, layout.size());
+                }
+                bytes
+            }
+        };
+        match NonNull::new(bytes.cast()) {
+            Some(pairs) => ShortTable { pairs, len },
+            None => alloc::handle_alloc_error(layout),
+        }
+    }
+
+    fn layout(len: usize) -> Layout {
+        let size = len * std::mem::size_of::<(u64, u64)>();
+        let align = if size >= HUGE_PAGE {
+            HUGE_PAGE
+        } else {
+            std::mem::align_of::<(u64, u64)>()
+        };
+        Layout::from_size_align(size, align).expect("a table of at most 2 MiB has a layout")
+    }
+}
+
+impl std::ops::Deref for ShortTable {
+    type Target = [(u64, u64)];
+
+    fn deref(&self) -> &[(u64, u64)] {
+        // SAFETY: `len` initialized pairs, owned by the table.
+        unsafe { std::slice::from_raw_parts(self.pairs.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for ShortTable {
+    fn deref_mut(&mut self) -> &mut [(u64, u64)] {
+        // SAFETY: as in `deref`, and borrowed uniquely through `self`.
+        unsafe { std::slice::from_raw_parts_mut(self.pairs.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for ShortTable {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `zeroed` with this very layout.
+        unsafe { alloc::dealloc(self.pairs.as_ptr().cast(), ShortTable::layout(self.len)) }
+    }
+}
+
+/// `madvise(MADV_HUGEPAGE)`; its result is ignored, as the advice is only
+/// advice.
+fn advise_huge_pages(bytes: *mut u8, len: usize) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: the range is one allocation of ours; the advice changes how
+    // it is backed, never its contents.
+    unsafe {
+        libc::madvise(bytes.cast(), len, libc::MADV_HUGEPAGE);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (bytes, len);
 }
 
 /// Up to eight bytes as a little-endian `u64`, zero-padded.
@@ -672,6 +761,8 @@ mod tests {
             }
         }
         assert_eq!(cache.short_log2, SHORT_SLOTS_LOG2);
+        let start = cache.short.as_ptr() as usize;
+        assert_eq!(start % HUGE_PAGE, 0, "the large table starts a huge page");
     }
 
     #[test]
