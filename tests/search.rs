@@ -69,6 +69,57 @@ fn snippet_highlights_point_at_the_matched_words() {
     assert!(!text.contains('\n'));
 }
 
+/// The words a hit's snippet highlights.
+fn marked(hit: &serde_json::Value) -> Vec<String> {
+    let text = hit["snippet"]["text"].as_str().unwrap();
+    hit["snippet"]["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|range| {
+            let at = |i: usize| range[i].as_u64().unwrap() as usize;
+            text[at(0)..at(1)].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn snippets_find_words_that_do_not_begin_as_their_stem() {
+    let corpus = TestCorpus::new();
+    // Three words that begin as "hope"'s words do (hop-) but stem to
+    // something else come first; "hoping" is far past their windows.
+    let filler = "The harbour board met again on Monday. ".repeat(12);
+    corpus
+        .write(
+            "hope.txt",
+            format!("Port talks resume\nOSLO, May 2 (Xinhua) -- Hopper cars, hopscotch and a hopper barge. {filler}Negotiators were hoping for a deal.\n"),
+        )
+        .write(
+            "dying.txt",
+            "Orchard report\nOSLO, May 3 (Xinhua) -- Growers said the old trees were dying after the frost.\n",
+        )
+        .write(
+            "title.txt",
+            "Hope for the orchard\nOSLO, May 4 (Xinhua) -- Growers met on Friday.\n",
+        );
+    corpus.index();
+    let hits = corpus.search_json(&["hope"]);
+    assert_eq!(paths(&hits), ["title.txt", "hope.txt"]);
+    assert_eq!(marked(&hits[1]), ["hoping"]);
+    // A title match only: the body's start, nothing highlighted.
+    assert_eq!(marked(&hits[0]), Vec::<String>::new());
+    assert!(
+        hits[0]["snippet"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("OSLO, May 4")
+    );
+    // English stemming's exceptions: "dying" stems to "die".
+    let hits = corpus.search_json(&["die"]);
+    assert_eq!(paths(&hits), ["dying.txt"]);
+    assert_eq!(marked(&hits[0]), ["dying"]);
+}
+
 #[test]
 fn a_title_word_outranks_a_body_mention() {
     let corpus = TestCorpus::new();
