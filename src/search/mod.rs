@@ -574,8 +574,8 @@ fn date_then_score(segment: &SegmentReader) -> impl Fn(DocId, Score) -> (i64, Sc
 /// analyzed: windows around the first few in an ASCII body, the paragraphs
 /// holding one otherwise (lower-casing is not folding there). When those
 /// hold no match, the whole body is analyzed, unless it is ASCII and no
-/// word of it begins so: then no word of it can match (most hits of
-/// one-word title matches; 80 % of the benchmark's hits).
+/// word of it begins so: then no word of it can match (a hit that matched
+/// in its title only; 80 % of the benchmark's hits).
 struct Snippets {
     analyzer: TextAnalyzer,
     /// The query's body terms, analyzed, with their scores.
