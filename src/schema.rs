@@ -87,8 +87,10 @@ const STORE_ZSTD_LEVEL: i32 = 1;
 /// back decompresses its whole block: on 100,000 generated dispatches
 /// (~2.4 KB stored each), tantivy's 16 KiB made decompression half of a
 /// query's time. 8 KiB: 200 benchmark queries 12 % faster, the index 2 %
-/// larger (203.8 vs 200.1 MB); 4 KiB: 18 % faster but 5 % larger, over
-/// the size target of 0.8× tantivy-cli's (bench/RESULTS.md).
+/// larger (203.8 vs 200.1 MB) and a full index ~2–3 % slower (twice the
+/// blocks to compress, each with its own entropy tables); 4 KiB: 18 %
+/// faster but 5 % larger, over the size target of 0.8× tantivy-cli's
+/// (bench/RESULTS.md).
 const STORE_BLOCK_BYTES: usize = 8 * 1024;
 
 /// Index settings: the document store is compressed with zstd, which keeps
