@@ -36,11 +36,15 @@ use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::stories::Groups;
 
 /// The default number of documents between intermediate commits: what a
-/// killed run can lose, ~20 s of work on 2 cores. Each commit also closes
-/// every indexing thread's segment, and every search opens every segment:
-/// at 50,000, 100,000 files made 4 segments instead of 2, and one query
-/// per process took 4.48 instead of 3.80 ms (median, 300 runs each).
-pub const DEFAULT_COMMIT_EVERY: usize = 200_000;
+/// killed run can lose, ~5 s of work on 2 cores. Each commit also closes
+/// every indexing thread's segment and frees its arena, which is what
+/// keeps memory bounded at scale: tantivy's merges run beside the indexing
+/// threads and are not in `--memory`. At 200,000, 100,000 files made 2
+/// segments instead of 4 (one query per process 3.80 instead of 4.48 ms),
+/// but the arenas grew to the whole budget while merges ran: 1,000,000
+/// files peaked at 400 MB anonymous at `--memory 256` and were killed
+/// under a cgroup limit of budget + 96 MB (bench/RESULTS.md, session 8).
+pub const DEFAULT_COMMIT_EVERY: usize = 50_000;
 
 /// The default indexing memory budget, in MiB, shared by all threads.
 pub const DEFAULT_MEMORY_MB: u32 = 256;
