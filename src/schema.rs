@@ -86,12 +86,13 @@ const STORE_ZSTD_LEVEL: i32 = 1;
 /// Bytes of documents per compressed block of the store. Reading a hit
 /// back decompresses its whole block: on 100,000 generated dispatches
 /// (~2.4 KB stored each), tantivy's 16 KiB made decompression half of a
-/// query's time. 8 KiB: 200 benchmark queries 12 % faster, the index 2 %
-/// larger (203.8 vs 200.1 MB) and a full index ~2–3 % slower (twice the
-/// blocks to compress, each with its own entropy tables); 4 KiB: 18 %
-/// faster but 5 % larger, over the size target of 0.8× tantivy-cli's
-/// (bench/RESULTS.md).
-const STORE_BLOCK_BYTES: usize = 8 * 1024;
+/// query's instructions. Smaller blocks read faster and compress worse:
+/// 8 KiB made 200 benchmark queries 12 % faster than 16 KiB, but the index
+/// 0.802× tantivy-cli's (the target is 0.8×) and a full index ~2–3 %
+/// slower (twice the blocks to compress, each with its own entropy
+/// tables); 12 KiB: 0.790×, and queries 5–6 % slower than at 8 KiB
+/// (bench/RESULTS.md, session 8).
+const STORE_BLOCK_BYTES: usize = 12 * 1024;
 
 /// Index settings: the document store is compressed with zstd, which keeps
 /// the index well under the size of an lz4 store for about the same CPU,
