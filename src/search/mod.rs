@@ -727,14 +727,13 @@ impl Snippets {
         } else {
             self.paragraphs(body)
         };
-        if places.is_empty() && ascii {
-            return None;
-        }
         if !places.is_empty() {
             let joined = places.join("\n");
             if let Some(fragment) = self.best_in(&joined) {
                 return Some((Cow::Owned(joined), fragment));
             }
+        } else if ascii {
+            return None;
         }
         self.best_in(body)
             .map(|fragment| (Cow::Borrowed(body), fragment))
