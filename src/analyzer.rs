@@ -228,9 +228,6 @@ struct ShortTable {
     len: usize,
 }
 
-// SAFETY: the table owns its memory, as a `Box` would.
-unsafe impl Send for ShortTable {}
-
 impl ShortTable {
     fn zeroed(len: usize) -> ShortTable {
         let layout = ShortTable::layout(len);
