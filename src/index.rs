@@ -795,6 +795,6 @@ fn commit_to(
 
 /// The payload of the index's last commit, if it has one sift can read.
 pub fn last_commit(index: &Index) -> tantivy::Result<Option<CommitPayload>> {
-    let payload = index.load_metas()?.payload;
+    let payload = schema::commit_head(index)?.payload;
     Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
 }
