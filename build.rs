@@ -4,7 +4,12 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && env == "gnu" {
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    // `cargo build-static` (.cargo/config.toml) links a static executable,
+    // already position-dependent; `-no-pie` on top of it makes one that
+    // crashes at start.
+    let static_crt = features.split(',').any(|feature| feature == "crt-static");
+    if os == "linux" && env == "gnu" && !static_crt {
         // A position-dependent executable: its own pointers are fixed when
         // it is linked, so starting it does not relocate, and so copy, the
         // ~130 pages of its tables. One `sift search` process is ~0.37 ms

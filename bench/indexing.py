@@ -16,13 +16,15 @@ the same machine, in the same run:
 and prints wall time, docs/s, MB/s, peak RSS, index size and ratios; then
 200 queries (top 10 with stored fields; sift with snippets) in one process
 (sift on one thread, like the peers, and on two: `search --batch --threads`),
-and sift's one-query-per-process latency.
+and sift's one-query-per-process latency, for the `cargo build --release`
+binary and (Linux, x86_64, glibc) the static one of `cargo build-static`.
 
 Usage: python3 bench/indexing.py [--docs 100000] [--work /tmp/sift-bench]
 """
 
 import argparse
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -32,6 +34,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIFT = os.path.join(ROOT, "target", "release", "sift")
+# `cargo build-static` (.cargo/config.toml): the same code, linked statically.
+SIFT_STATIC = os.path.join(ROOT, "target", "x86_64-unknown-linux-gnu", "release", "sift")
 TANTIVY_CLI_VERSION = "0.24.0"
 
 
@@ -124,6 +128,10 @@ def main():
     if not os.path.isdir(corpus):
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_corpus.py"), str(args.docs), data], check=True)
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    builds = {"cargo build --release": SIFT}
+    if can_build_static():
+        subprocess.run(["cargo", "build-static", "--quiet"], cwd=ROOT, check=True)
+        builds["cargo build-static"] = SIFT_STATIC
     corpus_mb = folder_mb(corpus)
     warm(corpus)
     warm(data)
@@ -267,23 +275,31 @@ def main():
         print(f"| {name} | {total / 1000:.1f} | {statistics.median(times) / 1000:.3f} "
               f"| {total / one:.2f} | {total / two:.2f} |")
 
-    # One query per process: open the index, search, print.
-    walls = []
+    # One query per process: open the index, search, print; the builds
+    # alternate query by query.
+    walls = {name: [] for name in builds}
     with open(queries, encoding="utf-8") as f:
         texts = [line.rstrip("\n").split("\t", 1)[1] for line in f][:100]
     for text in texts:
-        started = time.perf_counter()
-        subprocess.run([SIFT, "search", text, "--index", sift_idx, "--any", "--json"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        walls.append((time.perf_counter() - started) * 1000)
+        for name, binary in builds.items():
+            started = time.perf_counter()
+            subprocess.run([binary, "search", text, "--index", sift_idx, "--any", "--json"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            walls[name].append((time.perf_counter() - started) * 1000)
     started = time.perf_counter()
     for _ in range(20):
         subprocess.run(["/bin/true"], check=True)
     spawn = (time.perf_counter() - started) * 1000 / 20
-    print(f"\n### One query per process (sift search, open + search + print), {len(walls)} queries\n")
-    print(f"median {statistics.median(walls):.2f} ms, p90 {sorted(walls)[int(len(walls) * 0.9)]:.2f} ms "
-          f"(of which starting any process from Python, /bin/true: {spawn:.2f} ms)")
+    print(f"\n### One query per process (sift search, open + search + print), {len(texts)} queries\n")
+    for name, times in walls.items():
+        print(f"{name}: median {statistics.median(times):.2f} ms, p90 {sorted(times)[int(len(times) * 0.9)]:.2f} ms")
+    print(f"(of which starting any process from Python, /bin/true: {spawn:.2f} ms)")
 
+
+def can_build_static():
+    """`cargo build-static` targets Linux on x86_64 with glibc."""
+    libc, _ = platform.libc_ver()
+    return sys.platform == "linux" and platform.machine() == "x86_64" and libc == "glibc"
 
 if __name__ == "__main__":
     main()
