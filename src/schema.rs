@@ -93,9 +93,10 @@ const STORE_ZSTD_LEVEL: i32 = 1;
 /// 8 KiB made 200 benchmark queries 12 % faster than 16 KiB, but the index
 /// 0.802× tantivy-cli's (the target is 0.8×) and a full index ~2–3 %
 /// slower (twice the blocks to compress, each with its own entropy
-/// tables); 12 KiB: 0.790×, and queries 5–6 % slower than at 8 KiB
-/// (bench/RESULTS.md, session 8).
-const STORE_BLOCK_BYTES: usize = 12 * 1024;
+/// tables). 10 KiB against 12 KiB: queries 4 % faster (median of 8
+/// interleaved batches), the index 0.795× instead of 0.790×, a full index
+/// no slower in 5 interleaved runs (bench/RESULTS.md, sessions 8 and 9).
+const STORE_BLOCK_BYTES: usize = 10 * 1024;
 
 /// Index settings: the document store is compressed with zstd, which keeps
 /// the index well under the size of an lz4 store for about the same CPU,
