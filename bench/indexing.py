@@ -301,5 +301,6 @@ def can_build_static():
     libc, _ = platform.libc_ver()
     return sys.platform == "linux" and platform.machine() == "x86_64" and libc == "glibc"
 
+
 if __name__ == "__main__":
     main()

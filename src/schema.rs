@@ -243,7 +243,6 @@ fn is_vanished_file(err: &Error) -> bool {
     ) || crate::error::io_cause(source).is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
-/// The schema version the last commit recorded in its payload, if any.
 /// What sift reads of the last commit besides what tantivy keeps: whether
 /// it holds segments, and its payload.
 #[derive(Debug, Deserialize)]
@@ -255,7 +254,7 @@ pub struct CommitHead {
 
 /// Reads the last commit's head from `meta.json`, skipping the rest:
 /// tantivy's own reading builds the whole schema again (~200,000
-/// instructions, a tenth of a one-word search in its own process), and
+/// instructions, ~8 % of a one-word search in its own process), and
 /// opening an index and a reader already reads it twice.
 pub fn commit_head(index: &Index) -> tantivy::Result<CommitHead> {
     let meta = Path::new("meta.json");
@@ -265,6 +264,7 @@ pub fn commit_head(index: &Index) -> tantivy::Result<CommitHead> {
     })
 }
 
+/// The schema version the last commit recorded in its payload, if any.
 fn recorded_version(payload: Option<&str>) -> Option<u32> {
     serde_json::from_str::<serde_json::Value>(payload?)
         .ok()?
@@ -288,7 +288,26 @@ pub fn register_analyzers(index: &Index) {
 
 #[cfg(test)]
 mod tests {
-    use super::STORE_ZSTD_LEVEL;
+    use super::{STORE_ZSTD_LEVEL, build, commit_head, register_analyzers};
+
+    #[test]
+    fn the_commit_head_is_what_tantivy_reads() -> tantivy::Result<()> {
+        let index = tantivy::Index::create_in_ram(build().0);
+        register_analyzers(&index);
+        let head = commit_head(&index)?;
+        assert!(head.segments.is_empty());
+        assert_eq!(head.payload, None);
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
+        writer.add_document(tantivy::TantivyDocument::new())?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload("{\"schema_version\": 3}");
+        prepared.commit()?;
+        let (head, metas) = (commit_head(&index)?, index.load_metas()?);
+        assert_eq!(head.segments.len(), metas.segments.len());
+        assert_eq!(head.segments.len(), 1);
+        assert_eq!(head.payload, metas.payload);
+        Ok(())
+    }
 
     /// The patched zstd (`vendor/zstd`) reuses one context per thread for
     /// the store's blocks: it must write what a fresh context writes, at
