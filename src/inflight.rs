@@ -16,9 +16,20 @@ use tantivy::schema::document::Document;
 /// Bytes of documents handed to tantivy and not yet indexed.
 #[derive(Debug)]
 pub struct Gauge {
-    bytes: Mutex<usize>,
+    state: Mutex<State>,
     room: Condvar,
     limit: usize,
+}
+
+/// What the gauge's lock guards.
+#[derive(Debug, Default)]
+struct State {
+    /// Bytes counted.
+    bytes: usize,
+    /// Workers waiting for room. A `Condvar` notification is a system call
+    /// even when no thread waits: one per indexed document, they were half
+    /// of a full index's `futex` calls.
+    waiters: usize,
 }
 
 impl Gauge {
@@ -26,7 +37,7 @@ impl Gauge {
     /// document, however large).
     pub fn new(limit: usize) -> Arc<Gauge> {
         Arc::new(Gauge {
-            bytes: Mutex::new(0),
+            state: Mutex::new(State::default()),
             room: Condvar::new(),
             limit,
         })
@@ -35,14 +46,16 @@ impl Gauge {
     /// Waits until `bytes` more fit, then counts them until the ticket is
     /// dropped.
     pub fn ticket(self: &Arc<Gauge>, bytes: usize) -> Ticket {
-        let mut waiting = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
-        while *waiting > 0 && *waiting + bytes > self.limit {
-            waiting = self
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while state.bytes > 0 && state.bytes + bytes > self.limit {
+            state.waiters += 1;
+            state = self
                 .room
-                .wait(waiting)
+                .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.waiters -= 1;
         }
-        *waiting += bytes;
+        state.bytes += bytes;
         Ticket {
             gauge: Arc::clone(self),
             bytes,
@@ -51,7 +64,10 @@ impl Gauge {
 
     /// The bytes counted now.
     pub fn bytes(&self) -> usize {
-        *self.bytes.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .bytes
     }
 }
 
@@ -64,13 +80,17 @@ pub struct Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        let mut waiting = self
+        let mut state = self
             .gauge
-            .bytes
+            .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        *waiting -= self.bytes;
-        self.gauge.room.notify_all();
+        state.bytes -= self.bytes;
+        let waiters = state.waiters > 0;
+        drop(state);
+        if waiters {
+            self.gauge.room.notify_all();
+        }
     }
 }
 
@@ -140,5 +160,23 @@ mod tests {
         assert_eq!(gauge.bytes(), 90, "the second ticket must wait");
         drop(held);
         assert_eq!(waiter.join().expect("the waiter finishes"), 20);
+    }
+
+    #[test]
+    fn every_waiter_is_woken() {
+        let gauge = Gauge::new(100);
+        let held = gauge.ticket(100);
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let gauge = Arc::clone(&gauge);
+                std::thread::spawn(move || drop(gauge.ticket(30)))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(50));
+        drop(held);
+        for waiter in waiters {
+            waiter.join().expect("each waiter finishes");
+        }
+        assert_eq!(gauge.bytes(), 0);
     }
 }
