@@ -12,14 +12,18 @@ the same machine, in the same run:
                  2 threads, the same 256 MB budget; its JSON lines prepared
                  beforehand and not timed
   SQLite FTS5    python3's sqlite3, porter tokenizer, from the same JSON lines
+  Xapian         with --xapian: Xapian's Python bindings, English stemming,
+                 from the same JSON lines (xapian_peer.py); `quest` for one
+                 query per process; installed with apt-get if missing
 
 and prints wall time, docs/s, MB/s, peak RSS, index size and ratios; then
 200 queries (top 10 with stored fields; sift with snippets) in one process
 (sift on one thread, like the peers, and on two: `search --batch --threads`),
 and sift's one-query-per-process latency, for the `cargo build --release`
-binary and (Linux, x86_64, glibc) the static one of `cargo build-static`.
+binary and (Linux, x86_64, glibc) the static one of `cargo build-static`
+(and Xapian's `quest`, with --xapian).
 
-Usage: python3 bench/indexing.py [--docs 100000] [--work /tmp/sift-bench]
+Usage: python3 bench/indexing.py [--docs 100000] [--work /tmp/sift-bench] [--xapian]
 """
 
 import argparse
@@ -75,6 +79,28 @@ def tantivy_cli(work):
     return binary
 
 
+def xapian_python():
+    """A Python that can import xapian: this one, or the system's, where
+    Debian's python3-xapian installs (with xapian-tools for `quest`)."""
+    candidates = [sys.executable, "/usr/bin/python3"]
+
+    def usable():
+        for python in candidates:
+            probe = subprocess.run([python, "-c", "import xapian"], capture_output=True, check=False)
+            if probe.returncode == 0 and shutil.which("quest"):
+                return python
+        return None
+
+    python = usable()
+    if python is None:
+        print("installing python3-xapian and xapian-tools (once)...", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "python3-xapian", "xapian-tools"], check=True)
+        python = usable()
+    if python is None:
+        sys.exit("--xapian: no Python here can import xapian")
+    return python
+
+
 def warm(folder):
     """Reads every file once, in small chunks: this process must stay small,
     since a child forked from a large process starts with a large RSS."""
@@ -120,7 +146,10 @@ def main():
     parser.add_argument("--memory", type=int, default=256)
     parser.add_argument("--skip-peers", action="store_true", help="measure sift only (scale runs)")
     parser.add_argument("--repeat", type=int, default=3, help="full index runs and query batches per tool; the fastest counts")
+    parser.add_argument("--xapian", action="store_true", help="also measure Xapian (its index takes minutes)")
     args = parser.parse_args()
+    if args.xapian and args.skip_peers:
+        sys.exit("--xapian is a peer: not with --skip-peers")
     if not os.path.exists("/usr/bin/time"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "time"], check=True)
     data = os.path.join(args.work, f"gen{args.docs}")
@@ -193,6 +222,13 @@ def main():
             os.remove(db)
         s_wall, s_rss, _, _ = measure([sys.executable, os.path.join(ROOT, "bench", "sqlite_peer.py"), "index", jsonl, db])
         rows.append(("SQLite FTS5", s_wall, s_rss, os.path.getsize(db) / 1e6))
+    xdb = None
+    if args.xapian:
+        python = xapian_python()
+        xdb = os.path.join(args.work, f"xapian-{args.docs}")
+        shutil.rmtree(xdb, ignore_errors=True)
+        x_wall, x_rss, _, _ = measure([python, os.path.join(ROOT, "bench", "xapian_peer.py"), "index", jsonl, xdb])
+        rows.append(("Xapian (Python bindings, one run)", x_wall, x_rss, folder_mb(xdb)))
     row("sift, full index", full, args.docs, corpus_mb, full_rss, sift_size, tantivy_wall)
     for name, wall, rss, size in rows:
         row(name, wall, args.docs, corpus_mb, rss, size, tantivy_wall)
@@ -257,6 +293,13 @@ def main():
 
         runs["tantivy-cli bench (search + fetch, no snippets, 1 thread)"] = tantivy_run
         runs["SQLite FTS5 (bm25, in process, 1 thread)"] = sqlite_run
+    if xdb:
+        def xapian_run():
+            _, _, out, _ = measure([python, os.path.join(ROOT, "bench", "xapian_peer.py"), "query", xdb, queries])
+            times = [int(l.split("\t")[1]) for l in out.splitlines()]
+            return sum(times), times
+
+        runs["Xapian (BM25, in process, 1 thread)"] = xapian_run
     runs["sift (--any, snippets), 2 threads: batch wall time"] = sift_run(2)
     for run in runs.values():
         run()
@@ -275,16 +318,19 @@ def main():
         print(f"| {name} | {total / 1000:.1f} | {statistics.median(times) / 1000:.3f} "
               f"| {total / one:.2f} | {total / two:.2f} |")
 
-    # One query per process: open the index, search, print; the builds
-    # alternate query by query.
-    walls = {name: [] for name in builds}
+    # One query per process: open the index, search, print; the builds (and
+    # Xapian's quest) alternate query by query.
+    commands = {name: (lambda text, b=binary: [b, "search", text, "--index", sift_idx, "--any", "--json"])
+                for name, binary in builds.items()}
+    if xdb:
+        commands["Xapian quest (top 10, stored fields)"] = lambda text: ["quest", "-d", xdb, "-m", "10", text]
+    walls = {name: [] for name in commands}
     with open(queries, encoding="utf-8") as f:
         texts = [line.rstrip("\n").split("\t", 1)[1] for line in f][:100]
     for text in texts:
-        for name, binary in builds.items():
+        for name, command in commands.items():
             started = time.perf_counter()
-            subprocess.run([binary, "search", text, "--index", sift_idx, "--any", "--json"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            subprocess.run(command(text), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
             walls[name].append((time.perf_counter() - started) * 1000)
     started = time.perf_counter()
     for _ in range(20):
@@ -293,6 +339,10 @@ def main():
     print(f"\n### One query per process (sift search, open + search + print), {len(texts)} queries\n")
     for name, times in walls.items():
         print(f"{name}: median {statistics.median(times):.2f} ms, p90 {sorted(times)[int(len(times) * 0.9)]:.2f} ms")
+    quest = walls.get("Xapian quest (top 10, stored fields)")
+    for name in builds:
+        if quest:
+            print(f"{name} / Xapian quest, medians: {statistics.median(walls[name]) / statistics.median(quest):.2f}")
     print(f"(of which starting any process from Python, /bin/true: {spawn:.2f} ms)")
 
 
