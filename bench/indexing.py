@@ -134,6 +134,16 @@ def change_files(corpus, share, restore=None):
     return originals
 
 
+def peer_run(command):
+    """A batch run of an in-process peer (`timed_queries.py`'s output):
+    returns (total µs, per-query µs)."""
+    def run():
+        _, _, out, _ = measure(command)
+        times = [int(line.split("\t")[1]) for line in out.splitlines()]
+        return sum(times), times
+    return run
+
+
 def row(name, wall, docs, mb, rss, size, ref=None):
     ratio = f"{wall / ref:.2f}" if ref else "-"
     print(f"| {name} | {wall:.2f} | {docs / wall:,.0f} | {mb / wall:.1f} | {rss:.0f} | {size:.0f} | {ratio} |")
@@ -286,19 +296,12 @@ def main():
             times = [a + b for a, b in zip(search, fetch)]
             return sum(times), times
 
-        def sqlite_run():
-            _, _, out, _ = measure([sys.executable, os.path.join(ROOT, "bench", "sqlite_peer.py"), "query", db, queries])
-            times = [int(l.split("\t")[1]) for l in out.splitlines()]
-            return sum(times), times
+        sqlite_run = peer_run([sys.executable, os.path.join(ROOT, "bench", "sqlite_peer.py"), "query", db, queries])
 
         runs["tantivy-cli bench (search + fetch, no snippets, 1 thread)"] = tantivy_run
         runs["SQLite FTS5 (bm25, in process, 1 thread)"] = sqlite_run
     if xdb:
-        def xapian_run():
-            _, _, out, _ = measure([python, os.path.join(ROOT, "bench", "xapian_peer.py"), "query", xdb, queries])
-            times = [int(l.split("\t")[1]) for l in out.splitlines()]
-            return sum(times), times
-
+        xapian_run = peer_run([python, os.path.join(ROOT, "bench", "xapian_peer.py"), "query", xdb, queries])
         runs["Xapian (BM25, in process, 1 thread)"] = xapian_run
     runs["sift (--any, snippets), 2 threads: batch wall time"] = sift_run(2)
     for run in runs.values():

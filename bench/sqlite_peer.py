@@ -12,7 +12,8 @@ import json
 import re
 import sqlite3
 import sys
-import time
+
+from timed_queries import run_each
 
 
 def index(docs, db):
@@ -41,12 +42,7 @@ def fts_query(text):
 def query(db, queries):
     con = sqlite3.connect(db)
     sql = "SELECT path, title, body FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10"
-    with open(queries, encoding="utf-8") as f:
-        pairs = [line.rstrip("\n").split("\t", 1) for line in f if "\t" in line]
-    for qid, text in pairs:
-        started = time.perf_counter()
-        con.execute(sql, (fts_query(text),)).fetchall()
-        print(f"{qid}\t{(time.perf_counter() - started) * 1e6:.0f}")
+    run_each(queries, lambda text: con.execute(sql, (fts_query(text),)).fetchall())
 
 
 if __name__ == "__main__":

@@ -18,9 +18,10 @@ installs for /usr/bin/python3); `indexing.py --xapian` finds one.
 
 import json
 import sys
-import time
 
 import xapian
+
+from timed_queries import run_each
 
 
 def index(docs, db):
@@ -51,14 +52,13 @@ def query(db, queries):
     parser.set_database(database)
     parser.set_default_op(xapian.Query.OP_OR)
     enquire = xapian.Enquire(database)
-    with open(queries, encoding="utf-8") as f:
-        pairs = [line.rstrip("\n").split("\t", 1) for line in f if "\t" in line]
-    for qid, text in pairs:
-        started = time.perf_counter()
+
+    def run(text):
         enquire.set_query(parser.parse_query(text, xapian.QueryParser.FLAG_DEFAULT))
         for match in enquire.get_mset(0, 10):
             match.document.get_data()
-        print(f"{qid}\t{(time.perf_counter() - started) * 1e6:.0f}")
+
+    run_each(queries, run)
 
 
 if __name__ == "__main__":
