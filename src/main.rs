@@ -34,7 +34,7 @@ impl From<Status> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    tune_malloc();
     let cli = cli::parse();
     std::panic::set_hook(Box::new(report_panic));
     let outcome = std::panic::catch_unwind(|| run(cli));
@@ -274,16 +274,25 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-/// glibc gives each thread its own malloc arena and keeps freed memory in
-/// each: with indexing, merge and worker threads that was ~40 MB resident
-/// beyond the heap's peak on a 250,000-file run (heaptrack's peak heap vs
-/// RssAnon). Two arenas keep it near the heap. Must run before any thread
-/// starts.
-fn limit_malloc_arenas() {
+/// glibc's malloc, tuned for indexing; must run before any thread starts.
+///
+/// Each thread gets its own arena and keeps freed memory in it: with
+/// indexing, merge and worker threads that was ~40 MB resident beyond the
+/// heap's peak on a 250,000-file run (heaptrack's peak heap vs RssAnon).
+/// Two arenas keep it near the heap.
+///
+/// glibc also raises its mmap threshold each time a mapped block is freed,
+/// so after the first freed 1 MiB page of a tantivy arena, later pages and
+/// segment buffers came from the arenas and fragmented them: at `--memory
+/// 64`, 121–176 MB anonymous on 250,000 files, 89–94 MB with the threshold
+/// fixed at glibc's initial 128 KiB (large blocks are mapped and unmapped
+/// again), no slower (bench/RESULTS.md, session 11).
+fn tune_malloc() {
     #[cfg(target_env = "gnu")]
-    // SAFETY: mallopt only sets an allocator parameter; no thread exists yet.
+    // SAFETY: mallopt only sets allocator parameters; no thread exists yet.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
