@@ -39,8 +39,7 @@ pub const DEFAULT_THRESHOLD: u32 = 5;
 /// with the one counted before forgetting, a shard holds 14,336 keys, all
 /// that fit a 16,384-bucket table (hashbrown fills 7/8 before it doubles).
 /// One key more (`1 << 14` before) doubled every shard's table: 8.9 MB of
-/// counts instead of 4.5 MB, a seventh of the anonymous memory of a run at
-/// `--memory 64`.
+/// counts instead of 4.5 MB (heaptrack, a run at `--memory 64`).
 const RUN_CAPACITY: usize = 14_335;
 
 /// Shards of a run's counts, by key: workers seldom wait on each other.
@@ -340,7 +339,9 @@ mod tests {
         // The table is the smallest that holds a full shard.
         assert_eq!(capacity, RUN_CAPACITY + 1);
         for key in 0..20 * RUN_CAPACITY as u64 {
-            count(&mut counts, key % 3 * key);
+            // New keys, and one that keeps coming back.
+            count(&mut counts, key);
+            count(&mut counts, u64::MAX);
         }
         assert_eq!(counts.capacity(), capacity);
     }
