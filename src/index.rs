@@ -268,10 +268,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
             .map_err(|err| Error::index(dir, err))?;
         (Known::default(), CorpusView::default())
     } else {
-        let searcher = index
-            .reader()
-            .map_err(|err| Error::index(dir, err))?
-            .searcher();
+        let searcher = schema::searcher(&index).map_err(|err| Error::index(dir, err))?;
         let view = CorpusView::of(&searcher, &fields).map_err(|err| Error::index(dir, err))?;
         let known = known_files(&searcher).map_err(|err| Error::index(dir, err))?;
         (known, view)
@@ -409,7 +406,7 @@ fn settle(
     let (options, fields) = (context.options, context.fields);
     let dir = options.index_dir.as_path();
     let err = |err| Error::index(dir, err);
-    let searcher = index.reader().map_err(err)?.searcher();
+    let searcher = schema::searcher(index).map_err(err)?;
     let groups = Groups::find(&searcher, fields, options.near_story).map_err(err)?;
     let boilerplate = boilerplate::corpus(&searcher, &groups, options.boilerplate).map_err(err)?;
     let mut stale = boilerplate::stale(&searcher, fields, &boilerplate).map_err(err)?;

@@ -213,12 +213,7 @@ pub fn open_searcher(dir: &Path) -> Result<(Index, Fields, Searcher)> {
     let mut attempts = 0;
     loop {
         let opened = open(dir).and_then(|(index, fields)| {
-            let reader = index
-                .reader_builder()
-                .reload_policy(ReloadPolicy::Manual)
-                .try_into()
-                .map_err(|err| Error::index(dir, err))?;
-            let searcher = reader.searcher();
+            let searcher = searcher(&index).map_err(|err| Error::index(dir, err))?;
             Ok((index, fields, searcher))
         });
         match opened {
@@ -229,6 +224,16 @@ pub fn open_searcher(dir: &Path) -> Result<(Index, Fields, Searcher)> {
             result => return result,
         }
     }
+}
+
+/// A searcher on the index's last commit. The reader is not reloaded:
+/// tantivy's default would start a thread watching meta.json.
+pub fn searcher(index: &Index) -> tantivy::Result<Searcher> {
+    let reader: tantivy::IndexReader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(reader.searcher())
 }
 
 /// Whether an error says that a file of the index disappeared.
