@@ -20,6 +20,7 @@
 //! removes a paragraph.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -65,7 +66,7 @@ impl Deduped {
         let mut out = Deduped::default();
         for paragraph in paragraphs {
             let start = out.words.len();
-            story::words(&key(&paragraph), &mut out.words);
+            key_words(&paragraph, &mut out.words);
             out.keys.push(story::key_of_words(&out.words[start..]));
             out.kept.push(paragraph);
         }
@@ -89,25 +90,28 @@ struct Words {
 /// Removes paragraphs whose [`key`] was already seen and, when `near` is
 /// above 0, paragraphs at least `near` similar to a kept one; keeps order.
 pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
-    // A kept paragraph's stored key, to its position and its key: keys are
-    // compared on a hit, so that two paragraphs never merge by a collision.
-    let mut first_seen: FxHashMap<u64, (usize, String)> = FxHashMap::default();
+    // A kept paragraph's stored key, to its position and its words in
+    // `out.words`: the words' 64-bit hashes are compared on a hit, so that
+    // two paragraphs merge only if every word's hash agrees, not by a
+    // collision of the 48-bit key.
+    let mut first_seen: FxHashMap<u64, (usize, Range<usize>)> = FxHashMap::default();
     let mut kept_words: Vec<Words> = Vec::new();
     let mut out = Deduped::default();
     let mut sequence = Vec::new();
     for (position, paragraph) in paragraphs.into_iter().enumerate() {
-        let key = key(&paragraph);
         sequence.clear();
-        story::words(&key, &mut sequence);
+        key_words(&paragraph, &mut sequence);
         let stored = story::key_of_words(&sequence);
         // A paragraph of punctuation only has an empty key; it is kept, not
         // matched against other such paragraphs.
-        if key.is_empty() {
+        if sequence.is_empty() {
             out.kept.push(paragraph);
             out.keys.push(stored);
             continue;
         }
-        let seen = first_seen.get(&stored).filter(|(_, first)| *first == key);
+        let seen = first_seen
+            .get(&stored)
+            .filter(|(_, words)| out.words[words.clone()] == sequence[..]);
         if let Some(&(original, _)) = seen {
             out.removed.push(Removal {
                 position,
@@ -130,8 +134,11 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
                 kept_words.push(words);
             }
         }
-        first_seen.entry(stored).or_insert((position, key));
+        let start = out.words.len();
         out.words.extend_from_slice(&sequence);
+        first_seen
+            .entry(stored)
+            .or_insert((position, start..out.words.len()));
         out.keys.push(stored);
         out.kept.push(paragraph);
     }
@@ -259,6 +266,16 @@ fn ascii_key(bytes: &[u8]) -> String {
     String::from_utf8(key).unwrap_or_default()
 }
 
+/// The hashes of a paragraph's [`key`]'s words ([`story::words`]),
+/// appended to `words`; an ASCII paragraph is hashed where it stands.
+pub fn key_words(paragraph: &str, words: &mut Vec<u64>) {
+    if paragraph.is_ascii() {
+        story::ascii_words(paragraph.as_bytes(), words);
+    } else {
+        story::words(&key(paragraph), words);
+    }
+}
+
 /// True when no two paragraphs share a key: what [`dedup`] guarantees.
 pub fn is_unique(paragraphs: &[String]) -> bool {
     let mut seen = HashSet::new();
@@ -334,6 +351,19 @@ mod tests {
             prop_assert_eq!(out.kept.len() + out.removed.len(), paragraphs.len());
             prop_assert!(is_unique(&out.kept));
             prop_assert_eq!(dedup(out.kept.clone(), 0.0).kept, out.kept);
+        }
+
+        /// An ASCII paragraph hashed where it stands gives the words of
+        /// its key: every byte, and words across the 8-byte chunks.
+        #[test]
+        fn key_words_are_the_words_of_the_key(
+            paragraph in "[\\x00-\\x7f]{0,120}|([a-zA-Z0-9]{1,20}[ ,.'@`\\[{-]){0,12}",
+        ) {
+            let mut direct = Vec::new();
+            key_words(&paragraph, &mut direct);
+            let mut via_key = Vec::new();
+            story::words(&key(&paragraph), &mut via_key);
+            prop_assert_eq!(direct, via_key);
         }
 
         /// Near-duplicate removal only ever removes more, keeps order, and

@@ -114,7 +114,7 @@ pub fn normalize(file: &RawFile, options: &NormalizeOptions) -> Dispatch {
     let fingerprint = fingerprint(&title_line, &deduped.kept);
     // The sketch reads the title's words, then the kept paragraphs'.
     let mut words = Vec::with_capacity(deduped.words.len() + 16);
-    story::words(&dedup::key(&title), &mut words);
+    dedup::key_words(&title, &mut words);
     words.extend_from_slice(&deduped.words);
     Dispatch {
         path: file.rel_path.clone(),
