@@ -42,9 +42,9 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 }
 
 /// [`hash_bytes`] of `text[span]` with `bits` set in each byte (`bits`
-/// repeats one byte). The last chunk, short of 8 bytes, is read as a whole
-/// 8-byte load and masked where `text` goes on past the span, as it does
-/// for every word but a paragraph's last; otherwise it is copied.
+/// repeats one byte). A last chunk short of 8 bytes is read as one 8-byte
+/// load and masked where `text` holds 8 bytes from it (every word but those
+/// near a paragraph's end); otherwise it is copied.
 #[inline]
 fn hash_span(text: &[u8], span: Range<usize>, bits: u64) -> u64 {
     let mut hash = K ^ span.len() as u64;
