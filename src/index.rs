@@ -722,10 +722,20 @@ fn collect(
 
 /// The tantivy document for a dispatch.
 pub fn document(dispatch: &Dispatch, group: u64, fields: &Fields) -> TantivyDocument {
-    let mut doc = TantivyDocument::new();
+    let body = dispatch.body();
+    // Room for the encoded document, about: its long texts, with slack for
+    // the short ones and the numbers. (Its buffer grew from 1 KiB by
+    // doubling, copying the body on the way.)
+    let boilerplate: usize = dispatch
+        .boilerplate_paragraphs()
+        .map(|(_, p)| p.len())
+        .sum();
+    let texts = dispatch.path.len() + dispatch.title.len() + body.len() + boilerplate;
+    let numbers = 16 * (dispatch.keys.len() + dispatch.bands.len() + 16);
+    let mut doc = TantivyDocument::with_capacity(texts + numbers + 256);
     doc.add_text(fields.path, &dispatch.path);
     doc.add_text(fields.title, &dispatch.title);
-    doc.add_text(fields.body, dispatch.body());
+    doc.add_text(fields.body, body);
     if let Some(category) = &dispatch.category {
         doc.add_text(fields.category, category);
         doc.add_text(fields.category_text, category);

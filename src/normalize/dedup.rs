@@ -94,10 +94,21 @@ pub fn dedup(paragraphs: Vec<String>, near: f32) -> Deduped {
     // `out.words`: the words' 64-bit hashes are compared on a hit, so that
     // two paragraphs merge only if every word's hash agrees, not by a
     // collision of the 48-bit key.
-    let mut first_seen: FxHashMap<u64, (usize, Range<usize>)> = FxHashMap::default();
-    let mut kept_words: Vec<Words> = Vec::new();
-    let mut out = Deduped::default();
-    let mut sequence = Vec::new();
+    // Sized for the paragraphs up front: growing these tables and lists
+    // one doubling at a time was 1.5 % of an index run (perf).
+    let count = paragraphs.len();
+    let mut first_seen: FxHashMap<u64, (usize, Range<usize>)> =
+        FxHashMap::with_capacity_and_hasher(count, Default::default());
+    let mut kept_words: Vec<Words> = Vec::with_capacity(if near > 0.0 { count } else { 0 });
+    let bytes: usize = paragraphs.iter().map(String::len).sum();
+    let mut out = Deduped {
+        kept: Vec::with_capacity(count),
+        keys: Vec::with_capacity(count),
+        // About one word in six bytes of English text.
+        words: Vec::with_capacity(bytes / 6),
+        removed: Vec::new(),
+    };
+    let mut sequence = Vec::with_capacity(bytes / 6);
     for (position, paragraph) in paragraphs.into_iter().enumerate() {
         sequence.clear();
         key_words(&paragraph, &mut sequence);

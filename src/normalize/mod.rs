@@ -227,7 +227,15 @@ impl Dispatch {
     /// The body as searched and stored: the kept paragraphs that are not
     /// boilerplate, joined by `\n`.
     pub fn body(&self) -> String {
-        self.searchable().collect::<Vec<_>>().join("\n")
+        let bytes: usize = self.searchable().map(|p| p.len() + 1).sum();
+        let mut body = String::with_capacity(bytes);
+        for (i, paragraph) in self.searchable().enumerate() {
+            if i > 0 {
+                body.push('\n');
+            }
+            body.push_str(paragraph);
+        }
+        body
     }
 
     /// The kept paragraphs that are not boilerplate.
