@@ -448,6 +448,7 @@ impl Tokenizer for SiftTokenizer {
             stems: None,
             token: &mut self.token,
             stem_only: self.stem_only.as_deref().map(Vec::as_slice),
+            next_short: None,
         }
     }
 }
@@ -467,10 +468,26 @@ pub struct SiftTokenStream<'a> {
     stems: Option<StemCache>,
     token: &'a mut Token,
     stem_only: Option<&'a [[u8; 2]]>,
+    /// The next word, when the last one looked ahead and found it short
+    /// and ASCII: the next call emits it without scanning it again.
+    next_short: Option<ShortWord>,
+}
+
+/// A short ASCII word of a text: where it is and its stem cache key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ShortWord {
+    start: usize,
+    end: usize,
+    key: u64,
 }
 
 impl TokenStream for SiftTokenStream<'_> {
     fn advance(&mut self) -> bool {
+        if let Some(word) = self.next_short.take() {
+            self.cursor = word.end;
+            self.emit_short(word);
+            return true;
+        }
         loop {
             if self.next_cjk_gram() {
                 return true;
@@ -534,7 +551,7 @@ impl TokenStream for SiftTokenStream<'_> {
                     lend(&mut self.stems),
                     &self.scratch,
                     &mut self.token.text,
-                    short_word_after(bytes, end),
+                    short_word_after(bytes, end).map(|next| next.key),
                 ),
             }
             return true;
@@ -561,19 +578,29 @@ impl SiftTokenStream<'_> {
             return false;
         }
         let key = ascii_key(bytes, start, end);
-        self.emit(start, end);
-        self.token.text.clear();
-        let stems = lend(&mut self.stems);
         if word.iter().all(u8::is_ascii_digit) {
+            self.emit(start, end);
+            self.token.text.clear();
             // SAFETY: ASCII digits, which the key keeps as they are.
             unsafe { push_packed(&mut self.token.text, key) };
-        } else {
-            stems.stem_key(key, &mut self.token.text);
+            return true;
         }
-        if let Some(next) = short_word_after(bytes, end) {
-            stems.prefetch_short(next);
-        }
+        self.emit_short(ShortWord { start, end, key });
         true
+    }
+
+    /// Emits a short ASCII word that is not a number, and looks ahead:
+    /// when the next word is short too, its bucket is prefetched and the
+    /// word kept for the next call.
+    fn emit_short(&mut self, word: ShortWord) {
+        self.emit(word.start, word.end);
+        self.token.text.clear();
+        let stems = lend(&mut self.stems);
+        stems.stem_key(word.key, &mut self.token.text);
+        self.next_short = short_word_after(self.text.as_bytes(), word.end);
+        if let Some(next) = self.next_short {
+            stems.prefetch_short(next.key);
+        }
     }
 
     /// Records the CJK run that starts at `start` and moves past it.
@@ -720,10 +747,11 @@ fn stem(stems: &mut StemCache, word: &str, out: &mut String, next: Option<u64>) 
     }
 }
 
-/// The short-table key of the word after the word ending at `end`, when it
-/// is a short ASCII word that starts with a letter and is not far off: what
-/// `fold` would make of it, packed. `None` tells nothing about that word.
-fn short_word_after(bytes: &[u8], end: usize) -> Option<u64> {
+/// The word after the word ending at `end`, when it is a short ASCII word
+/// that starts with a letter and is not far off, keyed as `fold` and `pack`
+/// would make it: exactly the word `advance` would find next. `None` tells
+/// nothing about that word.
+fn short_word_after(bytes: &[u8], end: usize) -> Option<ShortWord> {
     const LOOK_AHEAD: usize = 8;
     let rest = bytes.get(end..)?;
     let start = rest
@@ -744,7 +772,11 @@ fn short_word_after(bytes: &[u8], end: usize) -> Option<u64> {
     if len > SHORT_LEN || rest.get(len).is_some_and(|&b| b == b'\'' || !b.is_ascii()) {
         return None;
     }
-    Some(ascii_key(rest, 0, len))
+    Some(ShortWord {
+        start: end + start,
+        end: end + start + len,
+        key: ascii_key(rest, 0, len),
+    })
 }
 
 /// Builds the analyzer to register in an index.
@@ -869,7 +901,7 @@ mod tests {
 
     #[test]
     fn the_word_after_is_keyed_as_its_lookup_will_be() {
-        let key = |text: &str, end: usize| short_word_after(text.as_bytes(), end);
+        let key = |text: &str, end: usize| short_word_after(text.as_bytes(), end).map(|w| w.key);
         assert_eq!(key("Retaliatory MEASURES", 11), Some(pack(b"measures")));
         assert_eq!(key("x, Ab3.", 1), Some(pack(b"ab3")));
         for no_key in [
@@ -1028,6 +1060,20 @@ mod tests {
                 };
                 prop_assert_eq!(token, expected, "{:?}", folded);
             }
+        }
+
+        #[test]
+        fn ascii_words_are_found_where_they_are(text in "([A-Za-z0-9']{1,12}|[ ,.;'-]{1,9}){0,40}") {
+            // Letters and digits, with apostrophes between them; words
+            // found ahead (`short_word_after`) must land on the same spans.
+            let words = regex::Regex::new("[A-Za-z0-9]+('[A-Za-z0-9]+)*").expect("a valid pattern");
+            let expected: Vec<_> = words
+                .find_iter(&text)
+                .map(|m| m.range())
+                .filter(|range| range.len() <= MAX_WORD_BYTES)
+                .collect();
+            let found: Vec<_> = tokens(&text).into_iter().map(|(_, _, range)| range).collect();
+            prop_assert_eq!(found, expected);
         }
     }
 }
