@@ -253,6 +253,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let dir = options.index_dir.as_path();
     let threads = options.threads.max(1);
     let memory = (options.memory_mb * 1024 * 1024).max(MIN_MEMORY_PER_THREAD * threads);
+    schema::configure_store_compression();
     let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)
         .map_err(|err| Error::index(dir, err))?;

@@ -15,6 +15,7 @@ pub use self::decompressor::Decompressor;
 
 use std::cell::Cell;
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 // Patched for sift (see vendor/README.md in sift): `compress_to_buffer` and
 // `decompress_to_buffer` keep one context per thread instead of creating one
@@ -27,6 +28,18 @@ use std::io;
 thread_local! {
     static COMPRESSOR: Cell<Option<Compressor<'static>>> = const { Cell::new(None) };
     static DECOMPRESSOR: Cell<Option<Decompressor<'static>>> = const { Cell::new(None) };
+}
+
+// Patched for sift: the minimum match length `compress_to_buffer` asks of
+// zstd, for every caller in the process; 0 leaves it to the level.
+static MIN_MATCH: AtomicU32 = AtomicU32::new(0);
+
+/// Patched for sift: sets the minimum match length (zstd's
+/// `ZSTD_c_minMatch`, 3 to 7; 0 for the level's own) of every later
+/// [`compress_to_buffer`] call in the process. Longer matches make fewer
+/// sequences for the decoder to read.
+pub fn set_min_match(length: u32) {
+    MIN_MATCH.store(length, Ordering::Relaxed);
 }
 
 /// Compresses a single block of data to the given destination buffer.
@@ -53,6 +66,9 @@ pub fn compress_to_buffer(
         }
         None => Compressor::new(level)?,
     };
+    compressor.set_parameter(zstd_safe::CParameter::MinMatch(
+        MIN_MATCH.load(Ordering::Relaxed),
+    ))?;
     let written = compressor.compress_to_buffer(source, destination);
     let _ = COMPRESSOR.try_with(|cell| cell.set(Some(compressor)));
     written
