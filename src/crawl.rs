@@ -156,7 +156,10 @@ pub fn walk(root: &Path, options: &CrawlOptions) -> Result<Walk> {
     Ok(Walk {
         inner: WalkDir::new(root)
             .follow_links(false)
-            .sort_by(|a, b| file_name(a.path()).cmp(file_name(b.path())))
+            // Siblings' paths are their folder's path and their names: the
+            // whole paths compare as the names do, in one memcmp (finding
+            // each name first was 16 % of a no-op run's instructions).
+            .sort_by(|a, b| path_bytes(a.path()).cmp(path_bytes(b.path())))
             .into_iter(),
         stat: Stat {
             root: root.to_path_buf(),
@@ -192,9 +195,14 @@ pub struct Candidate {
 /// What one walked entry comes to, before its `stat`.
 pub type Found = std::result::Result<Candidate, Skip>;
 
+/// A path's bytes.
+fn path_bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
+
 /// The bytes of a walked path's last name: what `Path::file_name` gives
 /// for the paths the walk builds (a name joined to its folder), without
-/// parsing every component, which the sort does for each comparison.
+/// parsing every component.
 fn file_name(path: &Path) -> &[u8] {
     let bytes = path.as_os_str().as_encoded_bytes();
     #[cfg(unix)]
@@ -663,6 +671,25 @@ fn is_control_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_lists_in_name_order() {
+        // The walk sorts siblings by whole path: the same as by name.
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["b", "a.b", "a-b", "a", "a b", "ab", "A", "a~", "0"];
+        for name in names {
+            fs::write(dir.path().join(name), "Title\nBody.").unwrap();
+        }
+        fs::create_dir(dir.path().join("a.c")).unwrap();
+        fs::write(dir.path().join("a.c").join("z"), "Title\nBody.").unwrap();
+        let walk = walk(dir.path(), &CrawlOptions::default()).unwrap();
+        let found: Vec<String> = walk.filter_map(|f| f.ok()).map(|c| c.rel_path).collect();
+        let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        expected.push("a.c/z".to_string());
+        // Name order, a folder's files where its name falls.
+        expected.sort_by(|a, b| a.split('/').next().cmp(&b.split('/').next()));
+        assert_eq!(found, expected);
+    }
 
     #[cfg(unix)]
     #[test]

@@ -86,11 +86,38 @@ impl Known {
 fn walk_order(a: &str, b: &str) -> Ordering {
     let key = |byte: u8| if byte == b'/' { 0 } else { byte };
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let common = common_prefix(a, b);
     match (a.get(common), b.get(common)) {
         (Some(&x), Some(&y)) => key(x).cmp(&key(y)),
         _ => a.len().cmp(&b.len()),
     }
+}
+
+/// How many bytes `a` and `b` share at their start, compared eight at a
+/// time: sorting the indexed paths at the start of a run compares paths
+/// that share most of their bytes (a folder's files), and byte by byte the
+/// sort was 5 % of a no-op run.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while let (Some(x), Some(y)) = (a.get(at..at + 8), b.get(at..at + 8)) {
+        let (x, y) = (u64::from_le_bytes(chunk(x)), u64::from_le_bytes(chunk(y)));
+        if x != y {
+            // Little-endian: the lowest differing bit is in the first
+            // differing byte.
+            return at + (x ^ y).trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    while at < len && a[at] == b[at] {
+        at += 1;
+    }
+    at
+}
+
+/// Eight bytes as an array (the caller's slice has exactly eight).
+fn chunk(bytes: &[u8]) -> [u8; 8] {
+    bytes.try_into().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -104,6 +131,19 @@ mod tests {
                 .map(|(i, p)| (p.to_string(), (i as u64, 1)))
                 .collect(),
         )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn common_prefixes_are_counted_as_byte_by_byte(
+            a in proptest::collection::vec(0u8..4, 0..40),
+            b in proptest::collection::vec(0u8..4, 0..40),
+        ) {
+            let bytewise = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            proptest::prop_assert_eq!(common_prefix(&a, &b), bytewise);
+            let longer: Vec<u8> = a.iter().chain(&b).copied().collect();
+            proptest::prop_assert_eq!(common_prefix(&a, &longer), a.len());
+        }
     }
 
     #[test]
