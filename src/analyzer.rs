@@ -26,6 +26,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::chunk;
 use crate::normalize::dateline::is_cjk;
 
 /// The name the analyzer is registered under in the index.
@@ -336,14 +337,7 @@ unsafe fn push_packed(out: &mut String, packed: u64) {
 /// where the text goes on that far.
 fn ascii_key(text: &[u8], start: usize, end: usize) -> u64 {
     let len = end - start;
-    let word = match text.get(start..start + SHORT_LEN) {
-        Some(chunk) => {
-            let chunk: [u8; SHORT_LEN] = chunk.try_into().unwrap_or_default();
-            u64::from_le_bytes(chunk) & (u64::MAX >> (8 * (SHORT_LEN - len)))
-        }
-        None => pack(&text[start..end]),
-    };
-    word | (0x2020_2020_2020_2020 >> (8 * (SHORT_LEN - len)))
+    chunk::padded(text, start, len) | (0x2020_2020_2020_2020 >> (8 * (SHORT_LEN - len)))
 }
 
 /// Up to eight bytes as a little-endian `u64`, zero-padded.

@@ -10,6 +10,8 @@
 
 use std::cmp::Ordering;
 
+use crate::chunk;
+
 /// A file's modification time (ns since the epoch) and size, as indexed.
 pub type Stamp = (u64, u64);
 
@@ -101,7 +103,7 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let len = a.len().min(b.len());
     let mut at = 0;
     while let (Some(x), Some(y)) = (a.get(at..at + 8), b.get(at..at + 8)) {
-        let (x, y) = (u64::from_le_bytes(chunk(x)), u64::from_le_bytes(chunk(y)));
+        let (x, y) = (chunk::load(x), chunk::load(y));
         if x != y {
             // Little-endian: the lowest differing bit is in the first
             // differing byte.
@@ -113,11 +115,6 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
         at += 1;
     }
     at
-}
-
-/// Eight bytes as an array (the caller's slice has exactly eight).
-fn chunk(bytes: &[u8]) -> [u8; 8] {
-    bytes.try_into().unwrap_or_default()
 }
 
 #[cfg(test)]

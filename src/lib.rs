@@ -30,6 +30,7 @@
 
 pub mod analyzer;
 pub mod boilerplate;
+pub mod chunk;
 pub mod crawl;
 pub mod error;
 pub mod eval;

@@ -21,6 +21,8 @@
 
 use std::ops::Range;
 
+use crate::chunk;
+
 /// Words per shingle.
 pub const SHINGLE: usize = 5;
 /// Bands of the LSH index.
@@ -50,31 +52,17 @@ fn hash_span(text: &[u8], span: Range<usize>, bits: u64) -> u64 {
     let mut hash = K ^ span.len() as u64;
     let mut at = span.start;
     while at + 8 <= span.end {
-        hash = (hash.rotate_left(23) ^ (load(&text[at..at + 8]) | bits)).wrapping_mul(K);
+        hash = (hash.rotate_left(23) ^ (chunk::load(&text[at..at + 8]) | bits)).wrapping_mul(K);
         at += 8;
     }
     let short = span.end - at;
     if short > 0 {
         // The low `short` bytes, little-endian; the padding stays zero.
         let keep = u64::MAX >> (8 * (8 - short));
-        let chunk = match text.get(at..at + 8) {
-            Some(eight) => load(eight) & keep,
-            None => {
-                let mut word = [0u8; 8];
-                word[..short].copy_from_slice(&text[at..span.end]);
-                u64::from_le_bytes(word)
-            }
-        };
+        let chunk = chunk::padded(text, at, short);
         hash = (hash.rotate_left(23) ^ (chunk | (bits & keep))).wrapping_mul(K);
     }
     mix(hash)
-}
-
-/// Eight bytes, little-endian.
-fn load(eight: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(eight);
-    u64::from_le_bytes(word)
 }
 
 /// splitmix64's finalizer: spreads a hash's bits.
