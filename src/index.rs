@@ -29,7 +29,7 @@ use crate::boilerplate::{self, RunCounts};
 use crate::crawl::{self, Candidate, CrawlOptions, Skip};
 use crate::error::{Error, Result, WRITER_PID_FILE};
 use crate::inflight::{Gauge, Queued};
-use crate::known::Known;
+use crate::known::{Known, Stamp};
 use crate::merging::SmallSegmentsMerged;
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -497,34 +497,51 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
 /// Every indexed path with its file's modification time and size, read from
 /// fast fields without loading stored documents.
 fn known_files(searcher: &Searcher) -> tantivy::Result<Known> {
-    let mut known = Vec::with_capacity(searcher.num_docs() as usize);
-    for segment in searcher.segment_readers() {
-        let fast = segment.fast_fields();
-        let (mtime, size) = (fast.u64("mtime")?, fast.u64("size")?);
-        let Some(paths) = fast.str("path")? else {
+    // A thread per segment: this runs before the walk starts, on one core
+    // otherwise (~20 % of a no-op run's instructions).
+    let runs = std::thread::scope(|scope| {
+        let threads: Vec<_> = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| scope.spawn(|| known_in(segment)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()
+    })?;
+    Ok(Known::new(runs.into_iter().flatten().collect()))
+}
+
+/// One segment's files and their stamps, in its dictionary's order: one
+/// sorted run of [`Known::new`]'s input.
+fn known_in(segment: &tantivy::SegmentReader) -> tantivy::Result<Vec<(String, Stamp)>> {
+    let fast = segment.fast_fields();
+    let (mtime, size) = (fast.u64("mtime")?, fast.u64("size")?);
+    let Some(paths) = fast.str("path")? else {
+        return Ok(Vec::new());
+    };
+    let mut by_ord = Vec::with_capacity(paths.num_terms());
+    let mut stream = paths.dictionary().stream()?;
+    while stream.advance() {
+        by_ord.push((String::from_utf8_lossy(stream.key()).into_owned(), None));
+    }
+    for doc in segment.doc_ids_alive() {
+        let Some(ord) = paths.term_ords(doc).next() else {
             continue;
         };
-        let mut by_ord = Vec::with_capacity(paths.num_terms());
-        let mut stream = paths.dictionary().stream()?;
-        while stream.advance() {
-            by_ord.push((String::from_utf8_lossy(stream.key()).into_owned(), None));
+        if let Some((_, stamp)) = usize::try_from(ord).ok().and_then(|o| by_ord.get_mut(o)) {
+            *stamp = Some((mtime.first(doc).unwrap_or(0), size.first(doc).unwrap_or(0)));
         }
-        for doc in segment.doc_ids_alive() {
-            let Some(ord) = paths.term_ords(doc).next() else {
-                continue;
-            };
-            if let Some((_, stamp)) = usize::try_from(ord).ok().and_then(|o| by_ord.get_mut(o)) {
-                *stamp = Some((mtime.first(doc).unwrap_or(0), size.first(doc).unwrap_or(0)));
-            }
-        }
-        // In the dictionary's order: each segment adds one sorted run.
-        known.extend(
-            by_ord
-                .into_iter()
-                .filter_map(|(path, stamp)| Some((path, stamp?))),
-        );
     }
-    Ok(Known::new(known))
+    Ok(by_ord
+        .into_iter()
+        .filter_map(|(path, stamp)| Some((path, stamp?)))
+        .collect())
 }
 
 /// The walker: queues every file found with the stamp the index holds for
