@@ -89,9 +89,10 @@ const STORE_ZSTD_LEVEL: i32 = 1;
 /// The shortest match zstd may use in the store: 6 bytes instead of level
 /// 1's 5 (for blocks this small). Fewer, longer matches leave fewer
 /// sequences to decode: on the store of 100,000 generated dispatches a
-/// block decompresses 4 % faster and compresses 10 % faster, for 0.5 %
-/// more store (bench/RESULTS.md, session 12). 7 bytes: 9 % faster reads
-/// for 1.5 % more store, which the index's size target has no room for.
+/// block decompresses 6 % faster and compresses 9 % faster, for 0.5 %
+/// more store (`bench/store_blocks.py`, bench/RESULTS.md, session 12).
+/// 7 bytes: 7 % faster reads for 1.5 % more store, which the index's size
+/// target has no room for.
 const STORE_MIN_MATCH: u32 = 6;
 
 /// Sets how zstd compresses the store's blocks for this process, beyond
