@@ -337,7 +337,7 @@ unsafe fn push_packed(out: &mut String, packed: u64) {
 /// where the text goes on that far.
 fn ascii_key(text: &[u8], start: usize, end: usize) -> u64 {
     let len = end - start;
-    chunk::padded(text, start, len) | (0x2020_2020_2020_2020 >> (8 * (SHORT_LEN - len)))
+    chunk::padded(text, start, len) | (chunk::LOWER_CASE >> (8 * (SHORT_LEN - len)))
 }
 
 /// Up to eight bytes as a little-endian `u64`, zero-padded.

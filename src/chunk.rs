@@ -2,6 +2,11 @@
 //! reads that paragraph hashing, the stem cache's keys and path comparison
 //! share.
 
+/// Bit 0x20 in each of eight bytes: OR'd into ASCII letters, digits and
+/// apostrophes it lower-cases them (the others already have it), which is
+/// how paragraph hashing and the stem cache's keys fold a word in place.
+pub const LOWER_CASE: u64 = 0x2020_2020_2020_2020;
+
 /// Eight bytes (exactly eight) as a little-endian `u64`.
 pub fn load(eight: &[u8]) -> u64 {
     let mut word = [0u8; 8];

@@ -93,21 +93,24 @@ pub fn words(key: &str, words: &mut Vec<u64>) {
 /// Building the key and splitting it again was a tenth of an indexing
 /// run's instructions.
 pub fn ascii_words(paragraph: &[u8], words: &mut Vec<u64>) {
-    const LOWER: u64 = 0x2020_2020_2020_2020;
     words.reserve(paragraph.len() / 4 + 1);
     let mut start = None;
     for (at, byte) in paragraph.iter().enumerate() {
         match (byte.is_ascii_alphanumeric(), start) {
             (true, None) => start = Some(at),
             (false, Some(from)) => {
-                words.push(hash_span(paragraph, from..at, LOWER));
+                words.push(hash_span(paragraph, from..at, chunk::LOWER_CASE));
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(from) = start {
-        words.push(hash_span(paragraph, from..paragraph.len(), LOWER));
+        words.push(hash_span(
+            paragraph,
+            from..paragraph.len(),
+            chunk::LOWER_CASE,
+        ));
     }
 }
 
