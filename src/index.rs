@@ -33,6 +33,7 @@ use crate::known::{Known, Stamp};
 use crate::merging::SmallSegmentsMerged;
 use crate::normalize::{self, Dispatch, NORMALIZE_VERSION, NormalizeOptions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::store_dictionary::{self, Samples, Trainer};
 use crate::stories::Groups;
 
 /// The default number of documents between intermediate commits: what a
@@ -244,6 +245,34 @@ struct Job {
     known: Option<(u64, u64)>,
 }
 
+/// Writes the texts a document stores, as the store's dictionary is
+/// trained on them.
+fn write_stored_texts(dispatch: &Dispatch, sample: &mut Vec<u8>) {
+    let dateline = dispatch.dateline.as_ref();
+    let body = dispatch.body();
+    let texts = [dispatch.path.as_str(), &dispatch.title, &body]
+        .into_iter()
+        .chain(dispatch.category.as_deref())
+        .chain(dateline.map(|d| d.place.as_str()))
+        .chain(dateline.and_then(|d| d.agency.as_deref()))
+        .chain(dateline.and_then(|d| d.date_text.as_deref()))
+        .chain(dispatch.boilerplate_paragraphs().map(|(_, p)| p));
+    for text in texts {
+        sample.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Trains the store's dictionary on the run's first documents and has the
+/// rest compressed with it.
+fn train(samples: &Samples, options: &IndexOptions) -> Result<()> {
+    match samples.train(schema::STORE_ZSTD_LEVEL) {
+        Some(dictionary) => {
+            store_dictionary::keep(&options.index_dir, &dictionary, schema::STORE_ZSTD_LEVEL)
+        }
+        None => Ok(()),
+    }
+}
+
 /// Indexes the corpus into the index folder and commits.
 pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summary> {
     let started = Instant::now();
@@ -253,7 +282,8 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let dir = options.index_dir.as_path();
     let threads = options.threads.max(1);
     let memory = (options.memory_mb * 1024 * 1024).max(MIN_MEMORY_PER_THREAD * threads);
-    schema::configure_store_compression();
+    let has_dictionary = schema::configure_store_compression(dir)?;
+    let trainer = Trainer::new(!has_dictionary);
     let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)
         .map_err(|err| Error::index(dir, err))?;
@@ -287,6 +317,7 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         gauge: &gauge,
         counts: &counts,
         groups: &corpus.groups,
+        trainer: &trainer,
         options,
     };
     let resumed = !options.rebuild && previous.as_ref().is_some_and(|p| !p.complete);
@@ -389,6 +420,8 @@ struct Context<'a> {
     gauge: &'a std::sync::Arc<Gauge>,
     counts: &'a RunCounts,
     groups: &'a Groups,
+    /// Gathers samples for the store's dictionary, if the index has none.
+    trainer: &'a Trainer,
     options: &'a IndexOptions,
 }
 
@@ -483,6 +516,7 @@ fn clear_index_dir(dir: &Path) -> Result<()> {
             .unwrap_or_default();
         let is_index_file = name == "meta.json"
             || name == ".managed.json"
+            || name == store_dictionary::FILE_NAME
             || name.ends_with(".lock")
             || name.split('.').next().is_some_and(|stem| {
                 stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
@@ -629,6 +663,7 @@ fn work(
             Err(skip) => &skip.path,
         };
         let path_term = Term::from_field_text(fields.path, path);
+        let mut samples = None;
         let outcome = match entry.and_then(|entry| crawl::read(&entry, &options.crawl)) {
             Err(skip) => {
                 if existed {
@@ -640,6 +675,9 @@ fn work(
                 let mut dispatch = normalize::normalize(&file, &options.normalize);
                 context.counts.mark(&mut dispatch);
                 let group = context.groups.group(dispatch.fingerprint);
+                samples = context
+                    .trainer
+                    .offer(|sample| write_stored_texts(&dispatch, sample));
                 if existed {
                     writer.delete_term(path_term);
                 }
@@ -661,7 +699,14 @@ fn work(
                 }
             }
         };
+        drop(writer);
+        let trained = samples.and_then(|samples| train(&samples, options).err());
         if outcomes.send(outcome).is_err() {
+            break;
+        }
+        if let Some(err) = trained
+            && outcomes.send(Outcome::Failed(err)).is_err()
+        {
             break;
         }
     }

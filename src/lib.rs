@@ -45,6 +45,7 @@ pub mod raw_file;
 pub mod schema;
 pub mod search;
 pub mod stats;
+pub mod store_dictionary;
 pub mod stories;
 
 pub use crate::error::{Error, Result};

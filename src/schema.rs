@@ -21,6 +21,7 @@ use tantivy::{Directory, Index, IndexSettings, ReloadPolicy, Searcher, TantivyEr
 
 use crate::analyzer;
 use crate::error::{Error, Result};
+use crate::store_dictionary;
 
 /// The version of the schema below; recorded with every commit.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -84,7 +85,7 @@ pub struct Fields {
 
 /// The level of zstd compression for stored documents, from
 /// `bench/indexing.py` runs: see `bench/RESULTS.md`.
-const STORE_ZSTD_LEVEL: i32 = 1;
+pub const STORE_ZSTD_LEVEL: i32 = 1;
 
 /// The shortest match zstd may use in the store: 6 bytes instead of level
 /// 1's 5 (for blocks this small). Fewer, longer matches leave fewer
@@ -97,22 +98,23 @@ const STORE_MIN_MATCH: u32 = 6;
 
 /// Sets how zstd compresses the store's blocks for this process, beyond
 /// the level the index settings carry (tantivy passes on only the level):
-/// to be called before an index writer is made.
-pub fn configure_store_compression() {
+/// the minimum match, and the dictionary of the index in `dir`, if it has
+/// one (returns whether). To be called before an index writer is made.
+pub fn configure_store_compression(dir: &Path) -> Result<bool> {
     zstd::bulk::set_min_match(STORE_MIN_MATCH);
+    store_dictionary::use_for_writing(dir, STORE_ZSTD_LEVEL)
 }
 
 /// Bytes of documents per compressed block of the store. Reading a hit
 /// back decompresses its whole block: on 100,000 generated dispatches
 /// (~2.4 KB stored each), tantivy's 16 KiB made decompression half of a
-/// query's instructions. Smaller blocks read faster and compress worse:
-/// 8 KiB made 200 benchmark queries 12 % faster than 16 KiB, but the index
-/// 0.802× tantivy-cli's (the target is 0.8×) and a full index ~2–3 %
-/// slower (twice the blocks to compress, each with its own entropy
-/// tables). 10 KiB against 12 KiB: queries 4 % faster (median of 8
-/// interleaved batches), the index 0.795× instead of 0.790×, a full index
-/// no slower in 5 interleaved runs (bench/RESULTS.md, sessions 8 and 9).
-const STORE_BLOCK_BYTES: usize = 10 * 1024;
+/// query's instructions. Smaller blocks read faster and, alone, compress
+/// worse: 10 KiB was the smallest the index's size target allowed
+/// (bench/RESULTS.md, sessions 8 and 9). With the store's dictionary
+/// (`store_dictionary`), 4 KiB blocks make a smaller store than 10 KiB
+/// blocks without, and read a block in 0.6× the time (session 12). An
+/// index keeps the block size it was made with.
+const STORE_BLOCK_BYTES: usize = 4 * 1024;
 
 /// Index settings: the document store is compressed with zstd, which keeps
 /// the index well under the size of an lz4 store for about the same CPU,
@@ -230,6 +232,8 @@ pub fn open_searcher(dir: &Path) -> Result<(Index, Fields, Searcher)> {
     loop {
         let opened = open(dir).and_then(|(index, fields)| {
             let searcher = searcher(&index).map_err(|err| Error::index(dir, err))?;
+            // After the commit is chosen: its dictionary was written before it.
+            store_dictionary::add_for_reading(dir)?;
             Ok((index, fields, searcher))
         });
         match opened {
@@ -339,7 +343,8 @@ mod tests {
     /// read it all back.
     #[test]
     fn reused_zstd_contexts_write_what_fresh_ones_write() {
-        configure_store_compression();
+        let no_dictionary = tempfile::tempdir().unwrap();
+        assert!(!configure_store_compression(no_dictionary.path()).unwrap());
         // Text of made-up words, varied enough that the levels differ.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut syllable = move || {

@@ -627,3 +627,71 @@ fn runs_leave_one_small_segment() {
     assert_eq!(corpus.stats()["documents"], SAMPLE_FILES + 402);
     assert_eq!(corpus.search_json(&["quokka"]).len(), 1);
 }
+
+/// A word of letters only, different for every `n`.
+fn letters(mut n: usize) -> String {
+    let mut word = String::from("qz");
+    loop {
+        word.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return word;
+        }
+    }
+}
+
+/// Writes `n` dispatches of varied text from `first` on, each with one
+/// word of its own (`letters(i)`), 100 to a folder.
+fn write_varied(corpus: &TestCorpus, first: usize, n: usize) {
+    let mut state = 0x2545_F491_4F6C_DD1Du64 ^ first as u64;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let vocabulary: Vec<String> = (0..400).map(|w| letters(100_000 + w * 7919)).collect();
+    for i in first..first + n {
+        let mut text = format!(
+            "Dispatch {} from the wire\nPERTH, Feb. 2 (Xinhua) --",
+            letters(i)
+        );
+        for _ in 0..6 {
+            text.push_str("\n\n");
+            for _ in 0..40 {
+                text.push_str(&vocabulary[next(vocabulary.len())]);
+                text.push(' ');
+            }
+            text.push_str("officials said on Tuesday.");
+        }
+        corpus.write(&format!("wire/{:03}/{i:05}.txt", i / 100), text);
+    }
+}
+
+#[test]
+fn the_store_is_compressed_with_a_dictionary_it_keeps() {
+    let corpus = TestCorpus::new();
+    write_varied(&corpus, 0, 1200);
+    corpus.index();
+    let dictionary_path = corpus.home().join("index/store.dict");
+    let dictionary = std::fs::read(&dictionary_path).expect("a dictionary was trained");
+    // Documents stored before it was trained are not compressed with it;
+    // a later run's all are.
+    write_varied(&corpus, 1200, 1100);
+    corpus.index();
+    assert_eq!(std::fs::read(&dictionary_path).unwrap(), dictionary);
+    let title = |i: usize| format!("Dispatch {} from the wire", letters(i));
+    for i in [5, 1199, 1200, 2299] {
+        let hits = corpus.search_json(&[&letters(i)]);
+        assert_eq!(hits.len(), 1, "{i}: {hits:?}");
+        assert_eq!(hits[0]["title"], title(i));
+    }
+    assert_eq!(corpus.stats()["documents"], 2300);
+
+    // The blocks need it: without it, reading them fails and says why.
+    std::fs::remove_file(&dictionary_path).unwrap();
+    let out = corpus.run(&["search", &letters(2000)]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("dictionary"), "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+}

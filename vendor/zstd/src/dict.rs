@@ -206,6 +206,61 @@ pub fn from_continuous(
     Ok(result)
 }
 
+/// Patched for sift: trains a dictionary as [`from_continuous`] does, but
+/// with zstd's fastCover algorithm at fixed parameters (`ZDICT_trainFromBuffer_fastCover`)
+/// instead of a search over them: segments of `k` bytes, `d`-byte
+/// fingerprints, entropy tables for compression level `level`. One pass,
+/// where the search makes several.
+#[cfg(all(feature = "zdict_builder", feature = "experimental"))]
+pub fn from_continuous_fast_cover(
+    sample_data: &[u8],
+    sample_sizes: &[usize],
+    max_size: usize,
+    k: u32,
+    d: u32,
+    level: i32,
+) -> io::Result<Vec<u8>> {
+    use std::convert::TryFrom;
+    use zstd_safe::zstd_sys;
+
+    let total_size = sample_sizes
+        .iter()
+        .try_fold(0usize, |total, &size| total.checked_add(size));
+    if total_size != Some(sample_data.len()) {
+        return Err(io::Error::new(
+            io::ErrorKind::Other,
+            "sample sizes don't add up".to_string(),
+        ));
+    }
+    let count = u32::try_from(sample_sizes.len()).map_err(|_| {
+        io::Error::new(io::ErrorKind::Other, "too many samples".to_string())
+    })?;
+    let mut params: zstd_sys::ZDICT_fastCover_params_t =
+        unsafe { std::mem::zeroed() };
+    params.k = k;
+    params.d = d;
+    params.zParams.compressionLevel = level;
+    let mut result = crate::vec_with_capacity(max_size)?;
+    // Safety: the samples' sizes add up to the buffer (checked above), and
+    // zstd writes at most `max_size` bytes into the spare capacity.
+    let written = unsafe {
+        zstd_sys::ZDICT_trainFromBuffer_fastCover(
+            result.as_mut_ptr().cast(),
+            max_size,
+            sample_data.as_ptr().cast(),
+            sample_sizes.as_ptr(),
+            count,
+            params,
+        )
+    };
+    if unsafe { zstd_sys::ZDICT_isError(written) } != 0 {
+        return Err(crate::map_error_code(written));
+    }
+    // Safety: zstd initialized the first `written` bytes.
+    unsafe { result.set_len(written) };
+    Ok(result)
+}
+
 /// Train a dictionary from multiple samples.
 ///
 /// The samples will internally be copied to a single continuous buffer,

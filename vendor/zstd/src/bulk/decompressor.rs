@@ -78,6 +78,12 @@ impl<'a> Decompressor<'a> {
         Ok(())
     }
 
+    /// Patched for sift: gives mutable access to the internal context, as
+    /// `Compressor::context_mut` does.
+    pub fn context_mut(&mut self) -> &mut zstd_safe::DCtx<'a> {
+        &mut self.context
+    }
+
     /// Decompress a single block of data to the given destination buffer.
     ///
     /// Returns the number of bytes written, or an error if something happened

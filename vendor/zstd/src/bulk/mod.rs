@@ -13,9 +13,13 @@ mod tests;
 pub use self::compressor::Compressor;
 pub use self::decompressor::Decompressor;
 
+use crate::map_error_code;
 use std::cell::Cell;
 use std::io;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{PoisonError, RwLock};
+use zstd_safe::{CDict, DDict};
 
 // Patched for sift (see vendor/README.md in sift): `compress_to_buffer` and
 // `decompress_to_buffer` keep one context per thread instead of creating one
@@ -40,6 +44,67 @@ static MIN_MATCH: AtomicU32 = AtomicU32::new(0);
 /// sequences for the decoder to read.
 pub fn set_min_match(length: u32) {
     MIN_MATCH.store(length, Ordering::Relaxed);
+}
+
+// Patched for sift: zstd dictionaries for `compress_to_buffer` and
+// `decompress_to_buffer`, process-wide, because their callers (tantivy's
+// document store, on threads of its own) pass none. A frame records the id
+// of the dictionary it was compressed with; `decompress_to_buffer` reads it
+// and uses the added dictionary of that id. Prepared dictionaries live as
+// long as the process: a thread may hold one while another replaces it, and
+// a process adds one or two.
+static DECOMPRESSION_DICTIONARIES: RwLock<Vec<&'static DDict<'static>>> =
+    RwLock::new(Vec::new());
+static COMPRESSION_DICTIONARY: RwLock<Option<(&'static CDict<'static>, i32)>> =
+    RwLock::new(None);
+
+/// Patched for sift: lets every later [`decompress_to_buffer`] call in the
+/// process read frames compressed with `dictionary`, a zstd dictionary
+/// (with its header, as `ZDICT_trainFromBuffer` makes them). Returns its id;
+/// adding a dictionary of an id already added changes nothing.
+pub fn add_decompression_dictionary(dictionary: &[u8]) -> io::Result<u32> {
+    let id = dictionary_id(dictionary)?;
+    let mut added = DECOMPRESSION_DICTIONARIES
+        .write()
+        .unwrap_or_else(PoisonError::into_inner);
+    if !added.iter().any(|ddict| ddict.get_dict_id() == NonZeroU32::new(id)) {
+        let ddict = DDict::try_create(dictionary).ok_or_else(not_a_dictionary)?;
+        added.push(Box::leak(Box::new(ddict)));
+    }
+    Ok(id)
+}
+
+/// Patched for sift: every later [`compress_to_buffer`] call in the process
+/// compresses with `dictionary` (see [`add_decompression_dictionary`]),
+/// prepared for `level`, or with none. Returns the dictionary's id.
+pub fn set_compression_dictionary(
+    dictionary: Option<&[u8]>,
+    level: i32,
+) -> io::Result<Option<u32>> {
+    let prepared = match dictionary {
+        None => None,
+        Some(dictionary) => {
+            let id = dictionary_id(dictionary)?;
+            let cdict = CDict::try_create(dictionary, level)
+                .ok_or_else(not_a_dictionary)?;
+            Some((&*Box::leak(Box::new(cdict)), id))
+        }
+    };
+    *COMPRESSION_DICTIONARY
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) =
+        prepared.map(|(cdict, _)| (cdict, level));
+    Ok(prepared.map(|(_, id)| id))
+}
+
+fn dictionary_id(dictionary: &[u8]) -> io::Result<u32> {
+    zstd_safe::get_dict_id_from_dict(dictionary)
+        .map(NonZeroU32::get)
+        .ok_or_else(not_a_dictionary)
+}
+
+fn not_a_dictionary() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "not a zstd dictionary")
 }
 
 /// Compresses a single block of data to the given destination buffer.
@@ -69,9 +134,29 @@ pub fn compress_to_buffer(
     compressor.set_parameter(zstd_safe::CParameter::MinMatch(
         MIN_MATCH.load(Ordering::Relaxed),
     ))?;
+    let dictionary = *COMPRESSION_DICTIONARY
+        .read()
+        .unwrap_or_else(PoisonError::into_inner);
+    // Only a dictionary prepared for this level; setting the level above
+    // dropped the one the context referred to.
+    if let Some((cdict, _)) = dictionary.filter(|(_, at)| *at == level) {
+        compressor
+            .context_mut()
+            .ref_cdict(cdict)
+            .map_err(map_error_code)?;
+    }
     let written = compressor.compress_to_buffer(source, destination);
     let _ = COMPRESSOR.try_with(|cell| cell.set(Some(compressor)));
     written
+}
+
+fn decompression_dictionary(id: NonZeroU32) -> Option<&'static DDict<'static>> {
+    DECOMPRESSION_DICTIONARIES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .find(|ddict| ddict.get_dict_id() == Some(id))
+        .copied()
 }
 
 /// Compresses a block of data and returns the compressed result.
@@ -104,7 +189,21 @@ pub fn decompress_to_buffer(
         Some(decompressor) => decompressor,
         None => Decompressor::new()?,
     };
-    let written = decompressor.decompress_to_buffer(source, destination);
+    let written = match zstd_safe::get_dict_id_from_frame(source) {
+        None => decompressor.decompress_to_buffer(source, destination),
+        Some(id) => match decompression_dictionary(id) {
+            Some(ddict) => decompressor
+                .context_mut()
+                .decompress_using_ddict(destination, source, ddict)
+                .map_err(map_error_code),
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "compressed with zstd dictionary {id}, which was not added"
+                ),
+            )),
+        },
+    };
     let _ = DECOMPRESSOR.try_with(|cell| cell.set(Some(decompressor)));
     written
 }
