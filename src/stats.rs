@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
-use tantivy::Searcher;
+use tantivy::{Searcher, TantivyDocument};
 
 use crate::boilerplate;
 use crate::error::{Error, Result};
@@ -175,14 +175,15 @@ pub fn duplicate_groups(index_dir: &Path) -> Result<Vec<Vec<String>>> {
 
 /// Reads every file of the last commit and checks it against the checksum
 /// tantivy wrote in its footer: damage that opening and searching may not
-/// notice (a flipped bit inside a posting list) is found here.
+/// notice (a flipped bit inside a posting list) is found here. Then reads
+/// back every stored document, which needs the store's dictionary.
 pub fn verify(index_dir: &Path) -> Result<()> {
     let (index, _) = schema::open(index_dir)?;
     let damaged = index
         .validate_checksum()
         .map_err(|err| Error::index(index_dir, err))?;
     if damaged.is_empty() {
-        return Ok(());
+        return read_every_document(index_dir);
     }
     let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
     names.sort();
@@ -190,6 +191,31 @@ pub fn verify(index_dir: &Path) -> Result<()> {
         path: index_dir.to_path_buf(),
         damage: format!("checksum mismatch in {}", names.join(", ")),
     })
+}
+
+/// Decompresses every block of every segment's store and decodes its
+/// documents.
+fn read_every_document(index_dir: &Path) -> Result<()> {
+    let (_, _, searcher) = schema::open_searcher(index_dir)?;
+    for segment in searcher.segment_readers() {
+        let unreadable = |err: &dyn std::fmt::Display| Error::Corrupt {
+            path: index_dir.to_path_buf(),
+            damage: format!(
+                "stored documents of segment {}: {err}",
+                segment.segment_id()
+            ),
+        };
+        let store = segment
+            .get_store_reader(1)
+            .map_err(|err| unreadable(&err))?;
+        // Document by document rather than `iter`, whose errors drop their cause.
+        for doc in 0..segment.max_doc() {
+            store
+                .get::<TantivyDocument>(doc)
+                .map_err(|err| unreadable(&err))?;
+        }
+    }
+    Ok(())
 }
 
 /// The bytes of the files in `dir`. A writer in another process may delete

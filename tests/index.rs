@@ -688,10 +688,14 @@ fn the_store_is_compressed_with_a_dictionary_it_keeps() {
     }
     assert_eq!(corpus.stats()["documents"], 2300);
 
+    assert_eq!(corpus.run(&["stats", "--verify"]).code, 0);
+
     // The blocks need it: without it, reading them fails and says why.
     std::fs::remove_file(&dictionary_path).unwrap();
-    let out = corpus.run(&["search", &letters(2000)]);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("dictionary"), "{}", out.stderr);
-    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    for args in [&["search", &letters(2000)][..], &["stats", "--verify"]] {
+        let out = corpus.run(args);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(out.stderr.contains("dictionary"), "{}", out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    }
 }
