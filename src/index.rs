@@ -282,7 +282,8 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
     let dir = options.index_dir.as_path();
     let threads = options.threads.max(1);
     let memory = (options.memory_mb * 1024 * 1024).max(MIN_MEMORY_PER_THREAD * threads);
-    let has_dictionary = schema::configure_store_compression(dir)?;
+    // Until this returns: merges are waited for below.
+    let (has_dictionary, _writing) = schema::configure_store_compression(dir)?;
     let trainer = Trainer::new(!has_dictionary);
     let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)

@@ -21,7 +21,7 @@ use tantivy::{Directory, Index, IndexSettings, ReloadPolicy, Searcher, TantivyEr
 
 use crate::analyzer;
 use crate::error::{Error, Result};
-use crate::store_dictionary;
+use crate::store_dictionary::{self, Writing};
 
 /// The version of the schema below; recorded with every commit.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -99,8 +99,9 @@ const STORE_MIN_MATCH: u32 = 6;
 /// Sets how zstd compresses the store's blocks for this process, beyond
 /// the level the index settings carry (tantivy passes on only the level):
 /// the minimum match, and the dictionary of the index in `dir`, if it has
-/// one (returns whether). To be called before an index writer is made.
-pub fn configure_store_compression(dir: &Path) -> Result<bool> {
+/// one (returns whether). To be called before an index writer is made; the
+/// [`Writing`] returned is to be kept until the writer is done.
+pub fn configure_store_compression(dir: &Path) -> Result<(bool, Writing)> {
     zstd::bulk::set_min_match(STORE_MIN_MATCH);
     store_dictionary::use_for_writing(dir, STORE_ZSTD_LEVEL)
 }
@@ -344,7 +345,8 @@ mod tests {
     #[test]
     fn reused_zstd_contexts_write_what_fresh_ones_write() {
         let no_dictionary = tempfile::tempdir().unwrap();
-        assert!(!configure_store_compression(no_dictionary.path()).unwrap());
+        let (has_dictionary, _writing) = configure_store_compression(no_dictionary.path()).unwrap();
+        assert!(!has_dictionary);
         // Text of made-up words, varied enough that the levels differ.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut syllable = move || {

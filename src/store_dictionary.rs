@@ -13,14 +13,14 @@
 //! changed afterwards: blocks written before it exist keep reading without
 //! it. tantivy's store knows nothing of it: the vendored zstd holds it for
 //! the process (`vendor/README.md`), so it is added before the store is
-//! read or written. Every compressed block names the dictionary it needs;
+//! read or written, and a process writes one index at a time ([`Writing`]). Every compressed block names the dictionary it needs;
 //! a block whose dictionary is missing fails to read with that said.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, Result};
 
@@ -58,14 +58,25 @@ pub fn add_for_reading(dir: &Path) -> Result<bool> {
     Ok(true)
 }
 
-/// For a run that writes the index: blocks are compressed at `level` with
-/// the index's dictionary, if it has one, and read with it. Returns whether
-/// it has one.
-pub fn use_for_writing(dir: &Path, level: i32) -> Result<bool> {
+/// Held while an index is written: how blocks are compressed is set for
+/// the whole process, so a process writes one index at a time.
+static WRITING: Mutex<()> = Mutex::new(());
+
+/// The right to write an index in this process, until dropped.
+pub struct Writing {
+    _held: MutexGuard<'static, ()>,
+}
+
+/// For a run that writes the index: waits until no other index is being
+/// written in this process, then has blocks compressed at `level` with the
+/// index's dictionary, if it has one, and read with it. Returns whether it
+/// has one, and the right to write, to be kept until the writer is done.
+pub fn use_for_writing(dir: &Path, level: i32) -> Result<(bool, Writing)> {
+    let held = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
     let path = dir.join(FILE_NAME);
     let dictionary = read(&path)?;
     use_dictionary(&path, dictionary.as_deref(), level)?;
-    Ok(dictionary.is_some())
+    Ok((dictionary.is_some(), Writing { _held: held }))
 }
 
 /// Adds `dictionary` for reading, then has every later block compressed
