@@ -268,4 +268,37 @@ mod tests {
         let samples = trainer.offer(sample(word)).expect("enough text now");
         assert_eq!(samples.sizes.len(), needed);
     }
+
+    #[test]
+    fn one_index_is_written_at_a_time() {
+        let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let writing = use_for_writing(first.path(), 1).unwrap();
+        let started = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                let _writing = use_for_writing(second.path(), 1).unwrap();
+                started.store(true, Ordering::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(
+                !started.load(Ordering::SeqCst),
+                "two indexes written at once"
+            );
+            drop(writing);
+            other.join().unwrap();
+        });
+        assert!(started.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_dictionary_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(FILE_NAME), b"not a dictionary").unwrap();
+        let err = add_for_reading(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(FILE_NAME) && err.contains("not a zstd dictionary"),
+            "{err}"
+        );
+        assert!(!add_for_reading(&dir.path().join("none")).unwrap());
+    }
 }
