@@ -13,8 +13,9 @@
 //! changed afterwards: blocks written before it exist keep reading without
 //! it. tantivy's store knows nothing of it: the vendored zstd holds it for
 //! the process (`vendor/README.md`), so it is added before the store is
-//! read or written, and a process writes one index at a time ([`Writing`]). Every compressed block names the dictionary it needs;
-//! a block whose dictionary is missing fails to read with that said.
+//! read or written, and a process writes one index at a time
+//! ([`Writing`]). Every compressed block names the dictionary it needs; a
+//! block whose dictionary is missing fails to read with that said.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -54,7 +55,7 @@ pub fn add_for_reading(dir: &Path) -> Result<bool> {
         return Ok(false);
     };
     zstd::bulk::add_decompression_dictionary(&dictionary)
-        .map_err(|source| Error::Io { path, source })?;
+        .map_err(|source| Error::io(path, source))?;
     Ok(true)
 }
 
@@ -82,10 +83,7 @@ pub fn use_for_writing(dir: &Path, level: i32) -> Result<(bool, Writing)> {
 /// Adds `dictionary` for reading, then has every later block compressed
 /// with it (or with none).
 fn use_dictionary(path: &Path, dictionary: Option<&[u8]>, level: i32) -> Result<()> {
-    let err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| Error::io(path, source);
     if let Some(dictionary) = dictionary {
         zstd::bulk::add_decompression_dictionary(dictionary).map_err(err)?;
     }
@@ -97,10 +95,7 @@ fn read(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Err(source) => Err(Error::io(path, source)),
     }
 }
 
@@ -173,10 +168,7 @@ impl Samples {
 /// block compressed at `level` with it.
 pub fn keep(dir: &Path, dictionary: &[u8], level: i32) -> Result<()> {
     let path = dir.join(FILE_NAME);
-    write_durably(dir, &path, dictionary).map_err(|source| Error::Io {
-        path: path.clone(),
-        source,
-    })?;
+    write_durably(dir, &path, dictionary).map_err(|source| Error::io(&path, source))?;
     use_dictionary(&path, Some(dictionary), level)
 }
 

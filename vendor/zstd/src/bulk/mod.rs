@@ -51,8 +51,8 @@ pub fn set_min_match(length: u32) {
 // document store, on threads of its own) pass none. A frame records the id
 // of the dictionary it was compressed with; `decompress_to_buffer` reads it
 // and uses the added dictionary of that id. Prepared dictionaries live as
-// long as the process: a thread may hold one while another replaces it, and
-// a process adds one or two.
+// long as the process (a thread may hold one while another replaces it),
+// each prepared once: a process uses one or two.
 static DECOMPRESSION_DICTIONARIES: RwLock<Vec<&'static DDict<'static>>> =
     RwLock::new(Vec::new());
 static COMPRESSION_DICTIONARY: RwLock<Option<(&'static CDict<'static>, i32)>> =
@@ -83,18 +83,36 @@ pub fn set_compression_dictionary(
 ) -> io::Result<Option<u32>> {
     let prepared = match dictionary {
         None => None,
-        Some(dictionary) => {
-            let id = dictionary_id(dictionary)?;
-            let cdict = CDict::try_create(dictionary, level)
-                .ok_or_else(not_a_dictionary)?;
-            Some((&*Box::leak(Box::new(cdict)), id))
-        }
+        Some(dictionary) => Some(prepared_cdict(dictionary, level)?),
     };
     *COMPRESSION_DICTIONARY
         .write()
         .unwrap_or_else(PoisonError::into_inner) =
         prepared.map(|(cdict, _)| (cdict, level));
     Ok(prepared.map(|(_, id)| id))
+}
+
+/// The dictionary prepared for compression at `level`, prepared once per
+/// dictionary and level in the process (it is kept for good).
+fn prepared_cdict(
+    dictionary: &[u8],
+    level: i32,
+) -> io::Result<(&'static CDict<'static>, u32)> {
+    static PREPARED: RwLock<Vec<(u32, i32, &'static CDict<'static>)>> =
+        RwLock::new(Vec::new());
+    let id = dictionary_id(dictionary)?;
+    let mut prepared =
+        PREPARED.write().unwrap_or_else(PoisonError::into_inner);
+    if let Some(&(_, _, cdict)) =
+        prepared.iter().find(|(i, l, _)| (*i, *l) == (id, level))
+    {
+        return Ok((cdict, id));
+    }
+    let cdict = CDict::try_create(dictionary, level)
+        .ok_or_else(not_a_dictionary)?;
+    let cdict: &'static CDict<'static> = Box::leak(Box::new(cdict));
+    prepared.push((id, level, cdict));
+    Ok((cdict, id))
 }
 
 fn dictionary_id(dictionary: &[u8]) -> io::Result<u32> {
