@@ -484,7 +484,10 @@ fn settle(
 /// when the one there cannot be used).
 fn open_or_create(dir: &Path, rebuild: bool) -> Result<(Index, Fields)> {
     match schema::open(dir) {
-        Ok(opened) => return Ok(opened),
+        Ok((mut index, fields)) => {
+            schema::compress_store_inline(&mut index);
+            return Ok((index, fields));
+        }
         Err(Error::NoIndex { .. }) => {}
         Err(Error::SchemaVersion { .. } | Error::Index { .. }) if rebuild => clear_index_dir(dir)?,
         Err(err) => return Err(err),

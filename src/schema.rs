@@ -122,14 +122,29 @@ const STORE_BLOCK_BYTES: usize = 4 * 1024;
 /// in blocks of [`STORE_BLOCK_BYTES`]. (zstd is patched to reuse its
 /// contexts across blocks: `vendor/README.md`.) They are written into the
 /// index when it is made: an index keeps the block size it was made with.
+/// Blocks are compressed on the indexing thread that fills them
+/// ([`compress_store_inline`]).
 pub fn settings() -> IndexSettings {
     IndexSettings {
         docstore_compression: Compressor::Zstd(ZstdCompressor {
             compression_level: Some(STORE_ZSTD_LEVEL),
         }),
         docstore_blocksize: STORE_BLOCK_BYTES,
+        docstore_compress_dedicated_thread: false,
         ..IndexSettings::default()
     }
+}
+
+/// Has the index's store blocks compressed by the indexing thread that
+/// fills them, as [`settings`] does for a new index; an index made before
+/// (whose settings say otherwise) is written so too. tantivy's default, a
+/// thread per segment that compresses what the indexing thread hands it,
+/// woke that thread for every block: on 100,000 dispatches, ~70,000
+/// voluntary context switches and 3.3 s of system time against ~17,000 and
+/// 1.7 s inline; every core is busy indexing anyway (bench/RESULTS.md,
+/// session 14).
+pub fn compress_store_inline(index: &mut Index) {
+    index.settings_mut().docstore_compress_dedicated_thread = false;
 }
 
 /// Builds the schema and its field handles.
