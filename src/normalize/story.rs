@@ -91,27 +91,71 @@ pub fn words(key: &str, words: &mut Vec<u64>) {
 /// lower-cased; for those bytes lower case is bit 5 set (digits have it),
 /// so each run is hashed where it stands, with the bit set as it is read.
 /// Building the key and splitting it again was a tenth of an indexing
-/// run's instructions.
+/// run's instructions. The runs are found eight bytes at a time
+/// ([`alphanumeric`]), a word's start and end by a bit each, rather than a
+/// test and a branch per byte: 1.3 % of an indexing run's instructions.
 pub fn ascii_words(paragraph: &[u8], words: &mut Vec<u64>) {
     words.reserve(paragraph.len() / 4 + 1);
-    let mut start = None;
-    for (at, byte) in paragraph.iter().enumerate() {
-        match (byte.is_ascii_alphanumeric(), start) {
-            (true, None) => start = Some(at),
-            (false, Some(from)) => {
-                words.push(hash_span(paragraph, from..at, chunk::LOWER_CASE));
-                start = None;
+    let mut open = None;
+    // Bit 7 of byte 0 set when the byte before the chunk is in a word.
+    let mut carry = 0;
+    let mut at = 0;
+    while at < paragraph.len() {
+        let len = (paragraph.len() - at).min(8);
+        let alnum = alphanumeric(chunk::padded(paragraph, at, len));
+        let before = (alnum << 8) | carry;
+        carry = (alnum >> 56) & 0x80;
+        // Starts and ends alternate, beginning with a start unless a word
+        // is open: each end closes the start before it.
+        let mut starts = alnum & !before;
+        let mut ends = !alnum & before & HIGH_BITS >> (8 * (8 - len));
+        let byte = |bits: u64| at + bits.trailing_zeros() as usize / 8;
+        if let Some(from) = open {
+            if ends == 0 {
+                at += len;
+                continue;
             }
-            _ => {}
+            words.push(hash_span(paragraph, from..byte(ends), chunk::LOWER_CASE));
+            ends &= ends - 1;
+            open = None;
         }
+        while starts != 0 {
+            let from = byte(starts);
+            starts &= starts - 1;
+            if ends == 0 {
+                open = Some(from);
+                break;
+            }
+            words.push(hash_span(paragraph, from..byte(ends), chunk::LOWER_CASE));
+            ends &= ends - 1;
+        }
+        at += len;
     }
-    if let Some(from) = start {
+    if let Some(from) = open {
         words.push(hash_span(
             paragraph,
             from..paragraph.len(),
             chunk::LOWER_CASE,
         ));
     }
+}
+
+/// Bit 7 of each of eight bytes.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Bit 7 set in each byte of `eight` that is an ASCII letter or digit, and
+/// nothing else. With bit 7 cleared every byte is below 0x80, so adding
+/// up to 0x80 to each never carries into the next: `x + (0x80 - lo)` has
+/// bit 7 set when `x >= lo`, `x + (0x7f - hi)` when `x > hi`.
+fn alphanumeric(eight: u64) -> u64 {
+    const fn each(byte: u8) -> u64 {
+        0x0101_0101_0101_0101 * byte as u64
+    }
+    let low = eight & !HIGH_BITS;
+    let digit = (low + each(0x80 - b'0')) & !(low + each(0x7f - b'9'));
+    let folded = low | chunk::LOWER_CASE;
+    let letter = (folded + each(0x80 - b'a')) & !(folded + each(0x7f - b'z'));
+    (digit | letter) & !eight & HIGH_BITS
 }
 
 /// A paragraph's stored identity from its words' hashes; 0 for no words
@@ -294,7 +338,63 @@ mod tests {
         assert!(sketched("").1.is_empty());
     }
 
+    /// [`ascii_words`] a byte at a time, as it was written first.
+    fn ascii_words_bytewise(paragraph: &[u8]) -> Vec<u64> {
+        let mut words = Vec::new();
+        let mut start = None;
+        for (at, byte) in paragraph.iter().enumerate() {
+            match (byte.is_ascii_alphanumeric(), start) {
+                (true, None) => start = Some(at),
+                (false, Some(from)) => {
+                    words.push(hash_span(paragraph, from..at, chunk::LOWER_CASE));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(from) = start {
+            words.push(hash_span(
+                paragraph,
+                from..paragraph.len(),
+                chunk::LOWER_CASE,
+            ));
+        }
+        words
+    }
+
+    #[test]
+    fn every_byte_is_classed_as_it_is_alone() {
+        for byte in 0..=u8::MAX {
+            for lane in 0..8 {
+                let eight =
+                    (u64::from(byte) << (8 * lane)) | 0x2020_2020_2020_2020 & !(0xff << (8 * lane));
+                let expected = if byte.is_ascii_alphanumeric() {
+                    0x80 << (8 * lane)
+                } else {
+                    0
+                };
+                assert_eq!(
+                    alphanumeric(eight),
+                    expected,
+                    "byte {byte:#x} in lane {lane}"
+                );
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn words_are_found_eight_bytes_at_a_time_as_one_at_a_time(
+            text in "([A-Za-z0-9]{1,12}|[ ,.;'@`{\\[-]{1,9}|[\\x00-\\x7f]{1,3}){0,40}",
+            bytes in proptest::collection::vec(any::<u8>(), 0..40),
+        ) {
+            for paragraph in [text.as_bytes(), &bytes] {
+                let mut words = Vec::new();
+                ascii_words(paragraph, &mut words);
+                prop_assert_eq!(words, ascii_words_bytewise(paragraph));
+            }
+        }
+
         #[test]
         fn similarity_is_a_share(a in proptest::collection::btree_set(0u64..50, 0..30),
                                  b in proptest::collection::btree_set(0u64..50, 0..30)) {
