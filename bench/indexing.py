@@ -43,14 +43,16 @@ SIFT_STATIC = os.path.join(ROOT, "target", "x86_64-unknown-linux-gnu", "release"
 TANTIVY_CLI_VERSION = "0.24.0"
 
 
-def measure(args, env=None):
-    """Runs a command; returns (wall seconds, peak RSS in MB, stdout, stderr).
+def measure(args, env=None, cpu=None):
+    """Runs a command; returns (wall seconds, peak RSS in MB, stdout, stderr),
+    and appends its CPU seconds (user + system) to `cpu` if given.
     Output goes through temporary files: a pipe would fill and stall the
     child while we wait for it."""
-    # GNU time reports the command's own peak RSS on its last stderr line.
+    # GNU time reports the command's own CPU times and peak RSS on its last
+    # stderr line.
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M"] + args, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%U %S %M"] + args, stdout=out, stderr=err, env=env)
         proc.wait()
         wall = time.perf_counter() - started
         out.seek(0)
@@ -59,8 +61,10 @@ def measure(args, env=None):
     if proc.returncode != 0:
         sys.exit(f"{args[0]} failed ({proc.returncode}): {stderr}")
     lines = stderr.rstrip("\n").split("\n")
-    rss_mb = int(lines[-1]) / 1024
-    return wall, rss_mb, stdout, "\n".join(lines[:-1])
+    user, system, rss = lines[-1].split()
+    if cpu is not None:
+        cpu.append(float(user) + float(system))
+    return wall, int(rss) / 1024, stdout, "\n".join(lines[:-1])
 
 
 def folder_mb(path):
@@ -186,15 +190,16 @@ def main():
     tidx = os.path.join(args.work, f"tantivy-{args.docs}")
     binary = None if args.skip_peers else tantivy_cli(args.work)
     fulls, peer_runs = [], []
+    sift_cpu, peer_cpu = [], []
     for _ in range(args.repeat):
         shutil.rmtree(sift_idx, ignore_errors=True)
-        fulls.append(measure(index_cmd))
+        fulls.append(measure(index_cmd, cpu=sift_cpu))
         if binary:
             shutil.rmtree(tidx, ignore_errors=True)
             os.makedirs(tidx)
             shutil.copy(os.path.join(ROOT, "bench", "tantivy-cli-meta.json"), os.path.join(tidx, "meta.json"))
             peer_runs.append(measure([binary, "index", "-i", tidx, "-f", jsonl, "-t", "2",
-                                      "-m", str(args.memory * 1024 * 1024)]))
+                                      "-m", str(args.memory * 1024 * 1024)], cpu=peer_cpu))
     full, full_rss, _, _ = min(fulls)
     # Like for like: each tool's index as its full run left it. After the
     # re-index runs below, sift's also holds the deleted versions of the
@@ -256,6 +261,12 @@ def main():
         ratios = sorted(s[0] / t[0] for s, t in zip(fulls, peer_runs))
         print(f"\nfull index, sift / tantivy-cli run by run (each pair back to back): "
               f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
+        # CPU time drifts less than wall time when other guests take the
+        # machine's cores: what each tool's work costs, on both cores.
+        cpu_ratios = sorted(s / t for s, t in zip(sift_cpu, peer_cpu))
+        print(f"\nfull index CPU time (user + system), sift / tantivy-cli run by run: "
+              f"{', '.join(f'{r:.2f}' for r in cpu_ratios)}; median {statistics.median(cpu_ratios):.2f} "
+              f"(medians {statistics.median(sift_cpu):.2f} s / {statistics.median(peer_cpu):.2f} s)")
         print(f"\nindex size, sift / tantivy-cli: {sift_size / rows[0][3]:.3f} after the full runs "
               f"({sift_size:.1f} MB / {rows[0][3]:.1f} MB); sift's after the re-index runs: {updated_size:.1f} MB")
 
