@@ -262,6 +262,33 @@ fn write_stored_texts(dispatch: &Dispatch, sample: &mut Vec<u8>) {
     }
 }
 
+/// Offers `trainer`, if it wants samples, the stored text of the index's
+/// documents until it has enough; returns the samples if they are then
+/// complete. An index whose runs were each too short to train a dictionary
+/// (or that was made before sift had one) gets one from the documents it
+/// holds, at the start of the run that brings the total to enough.
+fn offer_stored(trainer: &Trainer, searcher: &Searcher) -> tantivy::Result<Option<Samples>> {
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        for doc_id in segment.doc_ids_alive() {
+            if !trainer.wants() {
+                return Ok(None);
+            }
+            let address = tantivy::DocAddress::new(ord as u32, doc_id);
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let texts = doc.field_values().filter_map(|(_, value)| value.as_str());
+            let samples = trainer.offer(|sample| {
+                for text in texts {
+                    sample.extend_from_slice(text.as_bytes());
+                }
+            });
+            if samples.is_some() {
+                return Ok(samples);
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Trains the store's dictionary on the run's first documents and has the
 /// rest compressed with it.
 fn train(samples: &Samples, options: &IndexOptions) -> Result<()> {
@@ -303,6 +330,10 @@ pub fn index(options: &IndexOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Res
         let searcher = schema::searcher(&index).map_err(|err| Error::index(dir, err))?;
         let view = CorpusView::of(&searcher, &fields).map_err(|err| Error::index(dir, err))?;
         let known = known_files(&searcher).map_err(|err| Error::index(dir, err))?;
+        let seeded = offer_stored(&trainer, &searcher).map_err(|err| Error::index(dir, err))?;
+        if let Some(samples) = seeded {
+            train(&samples, options)?;
+        }
         (known, view)
     };
     let counts = RunCounts::new(options.boilerplate, corpus.boilerplate);

@@ -7,8 +7,10 @@
 //! dictionary make a smaller store than 10 KiB blocks without one, and read
 //! in about half the time (`bench/store_blocks.py`, bench/RESULTS.md).
 //!
-//! The dictionary is trained from the first documents a run gives an index
-//! that has none, written beside the index as [`FILE_NAME`] (durably,
+//! The dictionary is trained, for an index that has none, from the first
+//! [`SAMPLE_DOCS`] documents it holds and the run adds (an index whose runs
+//! were each short gets one when they add up), written beside the index as
+//! [`FILE_NAME`] (durably,
 //! before any block compressed with it can be committed), and never
 //! changed afterwards: blocks written before it exist keep reading without
 //! it. tantivy's store knows nothing of it: the vendored zstd holds it for
@@ -124,11 +126,16 @@ impl Trainer {
         }
     }
 
+    /// Whether samples are still wanted.
+    pub fn wants(&self) -> bool {
+        self.wanted.load(Ordering::Relaxed)
+    }
+
     /// Takes one more sample, which `write` appends to the samples' text,
     /// if samples are still wanted; returns the samples to the caller whose
     /// sample completes them, once.
     pub fn offer(&self, write: impl FnOnce(&mut Vec<u8>)) -> Option<Samples> {
-        if !self.wanted.load(Ordering::Relaxed) {
+        if !self.wants() {
             return None;
         }
         let mut samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);

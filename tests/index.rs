@@ -669,6 +669,30 @@ fn write_varied(corpus: &TestCorpus, first: usize, n: usize) {
 }
 
 #[test]
+fn runs_too_short_to_train_a_dictionary_add_up_to_one() {
+    let corpus = TestCorpus::new();
+    let dictionary_path = corpus.home().join("index/store.dict");
+    write_varied(&corpus, 0, 600);
+    corpus.index();
+    assert!(
+        !dictionary_path.exists(),
+        "600 dispatches are too few to train on"
+    );
+    // 600 stored and 600 new: the second run trains on both.
+    write_varied(&corpus, 600, 600);
+    corpus.index();
+    assert!(
+        dictionary_path.exists(),
+        "no dictionary after 1,200 dispatches"
+    );
+    for i in [0, 599, 600, 1199] {
+        let hits = corpus.search_json(&[&letters(i)]);
+        assert_eq!(hits.len(), 1, "{i}: {hits:?}");
+    }
+    assert_eq!(corpus.run(&["stats", "--verify"]).code, 0);
+}
+
+#[test]
 fn the_store_is_compressed_with_a_dictionary_it_keeps() {
     let corpus = TestCorpus::new();
     write_varied(&corpus, 0, 1200);
