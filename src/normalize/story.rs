@@ -92,7 +92,7 @@ pub fn words(key: &str, words: &mut Vec<u64>) {
 /// so each run is hashed where it stands, with the bit set as it is read.
 /// Building the key and splitting it again was a tenth of an indexing
 /// run's instructions. The runs are found eight bytes at a time
-/// ([`alphanumeric`]), a word's start and end by a bit each, rather than a
+/// (`alphanumeric`), a word's start and end by a bit each, rather than a
 /// test and a branch per byte: 1.3 % of an indexing run's instructions.
 pub fn ascii_words(paragraph: &[u8], words: &mut Vec<u64>) {
     words.reserve(paragraph.len() / 4 + 1);
