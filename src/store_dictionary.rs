@@ -8,7 +8,7 @@
 //! in about half the time (`bench/store_blocks.py`, bench/RESULTS.md).
 //!
 //! The dictionary is trained, for an index that has none, from the first
-//! [`SAMPLE_DOCS`] documents it holds and the run adds (an index whose runs
+//! 1,000 documents it holds and the run adds (an index whose runs
 //! were each short gets one when they add up), written beside the index as
 //! [`FILE_NAME`] (durably,
 //! before any block compressed with it can be committed), and never
