@@ -266,8 +266,12 @@ fn write_stored_texts(dispatch: &Dispatch, sample: &mut Vec<u8>) {
 /// documents until it has enough; returns the samples if they are then
 /// complete. An index whose runs were each too short to train a dictionary
 /// (or that was made before sift had one) gets one from the documents it
-/// holds, at the start of the run that brings the total to enough.
+/// holds, at the start of the first run that finds enough of them: an index
+/// of fewer is not read at every run.
 fn offer_stored(trainer: &Trainer, searcher: &Searcher) -> tantivy::Result<Option<Samples>> {
+    if searcher.num_docs() < store_dictionary::SAMPLE_DOCS as u64 {
+        return Ok(None);
+    }
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         for doc_id in segment.doc_ids_alive() {
             if !trainer.wants() {

@@ -8,8 +8,8 @@
 //! in about half the time (`bench/store_blocks.py`, bench/RESULTS.md).
 //!
 //! The dictionary is trained, for an index that has none, from the first
-//! 1,000 documents it holds and the run adds (an index whose runs
-//! were each short gets one when they add up), written beside the index as
+//! [`SAMPLE_DOCS`] documents a run gives it, or from those it holds if it
+//! holds as many (its runs were each shorter), written beside the index as
 //! [`FILE_NAME`] (durably,
 //! before any block compressed with it can be committed), and never
 //! changed afterwards: blocks written before it exist keep reading without
@@ -37,7 +37,7 @@ const DICTIONARY_BYTES: usize = 32 * 1024;
 /// Documents trained on: 1,000 (~2.5 MB of text) trained in ~0.15 s and
 /// made the store of 100,000 generated dispatches as small as 20,000 did
 /// (bench/RESULTS.md, session 13).
-const SAMPLE_DOCS: usize = 1_000;
+pub const SAMPLE_DOCS: usize = 1_000;
 
 /// And at least this much text: zstd advises ~100× the dictionary's size;
 /// less makes a dictionary of the few phrases it saw.

@@ -674,18 +674,21 @@ fn runs_too_short_to_train_a_dictionary_add_up_to_one() {
     let dictionary_path = corpus.home().join("index/store.dict");
     write_varied(&corpus, 0, 600);
     corpus.index();
-    assert!(
-        !dictionary_path.exists(),
-        "600 dispatches are too few to train on"
-    );
-    // 600 stored and 600 new: the second run trains on both.
     write_varied(&corpus, 600, 600);
     corpus.index();
     assert!(
-        dictionary_path.exists(),
-        "no dictionary after 1,200 dispatches"
+        !dictionary_path.exists(),
+        "each run was too short to train on"
     );
-    for i in [0, 599, 600, 1199] {
+    // The next run finds 1,200 dispatches stored, and trains on them.
+    corpus.index();
+    assert!(
+        dictionary_path.exists(),
+        "no dictionary from 1,200 stored dispatches"
+    );
+    write_varied(&corpus, 1200, 100);
+    corpus.index();
+    for i in [0, 599, 600, 1199, 1200, 1299] {
         let hits = corpus.search_json(&[&letters(i)]);
         assert_eq!(hits.len(), 1, "{i}: {hits:?}");
     }
