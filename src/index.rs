@@ -257,6 +257,11 @@ fn write_stored_texts(dispatch: &Dispatch, sample: &mut Vec<u8>) {
         .chain(dateline.and_then(|d| d.agency.as_deref()))
         .chain(dateline.and_then(|d| d.date_text.as_deref()))
         .chain(dispatch.boilerplate_paragraphs().map(|(_, p)| p));
+    append_texts(texts, sample);
+}
+
+/// Appends `texts` to a training sample, end to end.
+fn append_texts<'a>(texts: impl Iterator<Item = &'a str>, sample: &mut Vec<u8>) {
     for text in texts {
         sample.extend_from_slice(text.as_bytes());
     }
@@ -280,11 +285,7 @@ fn offer_stored(trainer: &Trainer, searcher: &Searcher) -> tantivy::Result<Optio
             let address = tantivy::DocAddress::new(ord as u32, doc_id);
             let doc: TantivyDocument = searcher.doc(address)?;
             let texts = doc.field_values().filter_map(|(_, value)| value.as_str());
-            let samples = trainer.offer(|sample| {
-                for text in texts {
-                    sample.extend_from_slice(text.as_bytes());
-                }
-            });
+            let samples = trainer.offer(|sample| append_texts(texts, sample));
             if samples.is_some() {
                 return Ok(samples);
             }
