@@ -178,12 +178,12 @@ pub fn duplicate_groups(index_dir: &Path) -> Result<Vec<Vec<String>>> {
 /// notice (a flipped bit inside a posting list) is found here. Then reads
 /// back every stored document, which needs the store's dictionary.
 pub fn verify(index_dir: &Path) -> Result<()> {
-    let (index, _) = schema::open(index_dir)?;
+    let (index, _, searcher) = schema::open_searcher(index_dir)?;
     let damaged = index
         .validate_checksum()
         .map_err(|err| Error::index(index_dir, err))?;
     if damaged.is_empty() {
-        return read_every_document(index_dir);
+        return read_every_document(index_dir, &searcher);
     }
     let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
     names.sort();
@@ -195,8 +195,7 @@ pub fn verify(index_dir: &Path) -> Result<()> {
 
 /// Decompresses every block of every segment's store and decodes its
 /// documents.
-fn read_every_document(index_dir: &Path) -> Result<()> {
-    let (_, _, searcher) = schema::open_searcher(index_dir)?;
+fn read_every_document(index_dir: &Path, searcher: &Searcher) -> Result<()> {
     for segment in searcher.segment_readers() {
         let unreadable = |err: &dyn std::fmt::Display| Error::Corrupt {
             path: index_dir.to_path_buf(),
