@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod analyzer;
 pub mod boilerplate;
 pub mod chunk;

@@ -19,6 +19,11 @@ use sift::{boilerplate, eval, stats};
 
 use crate::cli::{BatchFormat, Cli, Command, EvalArgs, IndexArgs, SearchArgs};
 
+/// mimalloc for `sift index` (at the default budget or more), the system's
+/// malloc for every other command.
+#[global_allocator]
+static ALLOCATOR: sift::allocator::ByCommand = sift::allocator::ByCommand;
+
 /// grep's exit statuses: 0 found, 1 found nothing, 2 trouble.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -274,7 +279,9 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-/// glibc's malloc, tuned for indexing; must run before any thread starts.
+/// glibc's malloc, tuned for memory; must run before any thread starts.
+/// (`sift index` allocates with mimalloc, see `sift::allocator`; this
+/// tuning was made for it and now holds for the other commands.)
 ///
 /// Each thread gets its own arena and keeps freed memory in it: with
 /// indexing, merge and worker threads that was ~40 MB resident beyond the
