@@ -89,9 +89,10 @@ pub fn indexes_with_mimalloc(cmdline: &[u8]) -> bool {
 #[cfg(target_os = "linux")]
 fn chooses_mimalloc() -> bool {
     let mut cmdline = [0u8; 4096];
-    // SAFETY: a NUL-terminated path; `read` writes at most `cmdline.len()`
-    // bytes into `cmdline`; the descriptor is closed once, by this function.
-    let read = unsafe {
+    let mut len = 0;
+    // SAFETY: a NUL-terminated path; each `read` writes at most the rest of
+    // `cmdline`; the descriptor is closed once, by this function.
+    unsafe {
         let fd = libc::open(
             c"/proc/self/cmdline".as_ptr(),
             libc::O_RDONLY | libc::O_CLOEXEC,
@@ -99,14 +100,20 @@ fn chooses_mimalloc() -> bool {
         if fd < 0 {
             return false;
         }
-        let read = libc::read(fd, cmdline.as_mut_ptr().cast(), cmdline.len());
+        while len < cmdline.len() {
+            let rest = &mut cmdline[len..];
+            let Ok(read @ 1..) =
+                usize::try_from(libc::read(fd, rest.as_mut_ptr().cast(), rest.len()))
+            else {
+                break;
+            };
+            len += read;
+        }
         libc::close(fd);
-        read
-    };
+    }
     // A command line that fills the buffer may go on past it (a `--memory`
     // unseen): the system's allocator, which fits every budget.
-    usize::try_from(read)
-        .is_ok_and(|len| len < cmdline.len() && indexes_with_mimalloc(&cmdline[..len]))
+    len < cmdline.len() && indexes_with_mimalloc(&cmdline[..len])
 }
 
 #[cfg(not(target_os = "linux"))]
