@@ -9,7 +9,8 @@
 //! binary keeps two, to hold memory near the heap's size) threads wait on
 //! them; mimalloc gives each thread its own heap and takes frees from
 //! other threads without a lock: a full index of 100,000 generated
-//! dispatches took 8–13 % less CPU time (bench/RESULTS.md, session 15). A
+//! dispatches took 17 % less CPU time (interleaved runs, bench/RESULTS.md,
+//! session 15). A
 //! short process pays for it instead: mimalloc reserves and maps its first
 //! segments at the first allocation, and one `sift search` in its own
 //! process was 0.5–1.9 ms slower with it (session 7), so every other
