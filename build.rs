@@ -17,4 +17,18 @@ fn main() {
         // still placed at random; the executable's own code is not.
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
+    // The static build also lays out together the functions a search runs
+    // (link/order.py says why and how the list is made). That build is
+    // for x86_64 Linux with glibc, whose default linker is lld, the one
+    // that reads the list; it is the build the list's names come from.
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if os == "linux" && env == "gnu" && arch == "x86_64" && static_crt {
+        let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+        let order = format!("{root}/link/search.order");
+        println!("cargo:rerun-if-changed={order}");
+        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={order}");
+        // A name the binary no longer has is skipped without a word; .ci/run
+        // counts them.
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
 }
