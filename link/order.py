@@ -11,7 +11,9 @@ session 16). build.rs hands this file to the linker (lld's
 for one target with fixed flags, and the names below are its names.
 
 The names are mangled, and carry hashes that change with the toolchain, the
-versions in Cargo.lock and (for the `.llvm.` ones) the code of their module.
+versions in Cargo.lock, the build's settings and (for the `.llvm.` ones) the
+code of their module; the static build has no debug information, which
+would tie the `.llvm.` ones to the folder it is built in.
 Names the binary no longer has are skipped, so a stale file costs speed, not
 correctness; .ci/run fails when fewer than half are found. Run this script
 again after such a change:
