@@ -10,11 +10,10 @@
 //! them; mimalloc gives each thread its own heap and takes frees from
 //! other threads without a lock: a full index of 100,000 generated
 //! dispatches took 17 % less CPU time (interleaved runs, bench/RESULTS.md,
-//! session 15). A
-//! short process pays for it instead: mimalloc reserves and maps its first
-//! segments at the first allocation, and one `sift search` in its own
-//! process was 0.5–1.9 ms slower with it (session 7), so every other
-//! command keeps the system's, and so do small budgets
+//! session 15). A short process pays for it instead: mimalloc reserves and
+//! maps its first segments at the first allocation, and one `sift search`
+//! in its own process was 0.5–1.9 ms slower with it (session 7), so every
+//! other command keeps the system's, and so do small budgets
 //! ([`MIMALLOC_FROM_MB`]).
 //!
 //! The choice must be made before the first allocation, which the Rust

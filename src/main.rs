@@ -280,8 +280,9 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 }
 
 /// glibc's malloc, tuned for memory; must run before any thread starts.
-/// (`sift index` allocates with mimalloc, see `sift::allocator`; this
-/// tuning was made for it and now holds for the other commands.)
+/// (`sift index` at the default budget or more allocates with mimalloc, see
+/// `sift::allocator`; this tuning, made for indexing, now holds for smaller
+/// budgets and the other commands.)
 ///
 /// Each thread gets its own arena and keeps freed memory in it: with
 /// indexing, merge and worker threads that was ~40 MB resident beyond the
