@@ -669,6 +669,30 @@ fn write_varied(corpus: &TestCorpus, first: usize, n: usize) {
 }
 
 #[test]
+fn frequent_commits_lose_no_document() {
+    let corpus = TestCorpus::new();
+    write_varied(&corpus, 0, 400);
+    // A commit every 3 files, while two workers and two indexing threads
+    // keep going: each commit waits for the documents in flight.
+    let out = corpus.run(&["index", "corpus", "--threads", "2", "--commit-every", "3"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("400 files seen, 400 indexed (400 new, 0 updated)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(corpus.stats()["documents"], 400);
+    assert_eq!(
+        corpus.run(&["search", "officials", "--count"]).stdout,
+        "400\n"
+    );
+    for i in [0, 199, 399] {
+        assert_eq!(corpus.search_json(&[&letters(i)]).len(), 1, "{i}");
+    }
+}
+
+#[test]
 fn runs_too_short_to_train_a_dictionary_add_up_to_one() {
     let corpus = TestCorpus::new();
     let dictionary_path = corpus.home().join("index/store.dict");
