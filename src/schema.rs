@@ -406,4 +406,79 @@ mod tests {
             assert_eq!(&back[..read], &block[..], "block {n}");
         }
     }
+
+    /// The patched tantivy (`vendor/tantivy`) subscribes each token of a
+    /// text a few tokens after reading it: every token must still be in the
+    /// postings, at its position, in texts shorter and longer than that
+    /// look-ahead and its ring of pending tokens, and in a field's second
+    /// value.
+    #[test]
+    fn postings_hold_every_token_at_its_position() -> tantivy::Result<()> {
+        use std::collections::BTreeMap;
+
+        use tantivy::postings::Postings;
+        use tantivy::schema::IndexRecordOption;
+        use tantivy::{DocSet, TERMINATED, TantivyDocument, Term};
+
+        let (schema, fields) = build();
+        let index = tantivy::Index::create_in_ram(schema);
+        register_analyzers(&index);
+        let words = "Sift reads the wire; the wire reads sift. Paris, Feb. 15 (Xinhua) -- \
+                     growth slowed, growth rose, and the wire said sift twice: sift."
+            .split(' ')
+            .collect::<Vec<_>>();
+        // Each document: one value of every length, then the whole text
+        // twice as two values.
+        let mut docs: Vec<Vec<String>> = (0..=words.len())
+            .map(|n| vec![words[..n].join(" ")])
+            .collect();
+        docs.push(vec![words.join(" "), words.join(" ")]);
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
+        for values in &docs {
+            let mut doc = TantivyDocument::new();
+            for value in values {
+                doc.add_text(fields.body, value);
+            }
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+
+        // term -> doc -> positions, as tantivy numbers them.
+        let mut expected: BTreeMap<String, BTreeMap<u32, Vec<u32>>> = BTreeMap::new();
+        let mut analyzer = index.tokenizer_for_field(fields.body)?;
+        for (doc, values) in docs.iter().enumerate() {
+            let mut offset = 0;
+            for value in values {
+                let mut end = offset;
+                let mut stream = analyzer.token_stream(value);
+                while let Some(token) = stream.next() {
+                    let position = offset + token.position as u32;
+                    end = end.max(position + token.position_length as u32);
+                    let at = expected.entry(token.text.clone()).or_default();
+                    at.entry(doc as u32).or_default().push(position);
+                }
+                offset = end + 1;
+            }
+        }
+        assert!(expected.len() > 10, "{expected:?}");
+
+        let searcher = index.reader()?.searcher();
+        let inverted = searcher.segment_reader(0).inverted_index(fields.body)?;
+        assert_eq!(inverted.terms().num_terms(), expected.len());
+        for (text, at) in &expected {
+            let term = Term::from_field_text(fields.body, text);
+            let mut postings = inverted
+                .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)?
+                .unwrap_or_else(|| panic!("{text:?} is not indexed"));
+            let mut found = BTreeMap::new();
+            while postings.doc() != TERMINATED {
+                let mut positions = Vec::new();
+                postings.positions(&mut positions);
+                found.insert(postings.doc(), positions);
+                postings.advance();
+            }
+            assert_eq!(&found, at, "{text:?}");
+        }
+        Ok(())
+    }
 }
