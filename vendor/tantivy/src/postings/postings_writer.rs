@@ -129,6 +129,9 @@ pub(crate) trait PostingsWriter: Send + Sync {
     ) -> io::Result<()>;
 
     /// Tokenize a text and subscribe all of its token.
+    ///
+    /// Patched for sift: no default; `SpecializedPostingsWriter`'s fetches
+    /// its terms' places in the table ahead.
     fn index_text(
         &mut self,
         doc_id: DocId,
@@ -136,33 +139,7 @@ pub(crate) trait PostingsWriter: Send + Sync {
         term_buffer: &mut IndexingTerm,
         ctx: &mut IndexingContext,
         indexing_position: &mut IndexingPosition,
-    ) {
-        let end_of_path_idx = term_buffer.len_bytes();
-        let mut num_tokens = 0;
-        let mut end_position = indexing_position.end_position;
-        token_stream.process(&mut |token: &Token| {
-            // We skip all tokens with a len greater than u16.
-            if token.text.len() > MAX_TOKEN_LEN {
-                warn!(
-                    "A token exceeding MAX_TOKEN_LEN ({}>{}) was dropped. Search for \
-                     MAX_TOKEN_LEN in the documentation for more information.",
-                    token.text.len(),
-                    MAX_TOKEN_LEN
-                );
-                return;
-            }
-            term_buffer.truncate_value_bytes(end_of_path_idx);
-            term_buffer.append_bytes(token.text.as_bytes());
-            let start_position = indexing_position.end_position + token.position as u32;
-            end_position = end_position.max(start_position + token.position_length as u32);
-            self.subscribe(doc_id, start_position, term_buffer, ctx);
-            num_tokens += 1;
-        });
-
-        indexing_position.end_position = end_position + POSITION_GAP;
-        indexing_position.num_tokens += num_tokens;
-        term_buffer.truncate_value_bytes(end_of_path_idx);
-    }
+    );
 
     fn total_num_tokens(&self) -> u64;
 }
@@ -319,6 +296,7 @@ impl<Rec: Recorder> PostingsWriter for SpecializedPostingsWriter<Rec> {
         term_buffer.truncate_value_bytes(end_of_path_idx);
     }
 
+    /// Patched for sift: as before, through `subscribe_hashed`.
     #[inline]
     fn subscribe(
         &mut self,
@@ -327,25 +305,9 @@ impl<Rec: Recorder> PostingsWriter for SpecializedPostingsWriter<Rec> {
         term: &IndexingTerm,
         ctx: &mut IndexingContext,
     ) {
-        debug_assert!(term.serialized_term().len() >= 4);
-        self.total_num_tokens += 1;
-        let (term_index, arena) = (&mut ctx.term_index, &mut ctx.arena);
-        term_index.mutate_or_create(term.serialized_term(), |opt_recorder: Option<Rec>| {
-            if let Some(mut recorder) = opt_recorder {
-                let current_doc = recorder.current_doc();
-                if current_doc != doc {
-                    recorder.close_doc(arena);
-                    recorder.new_doc(doc, arena);
-                }
-                recorder.record_position(position, arena);
-                recorder
-            } else {
-                let mut recorder = Rec::default();
-                recorder.new_doc(doc, arena);
-                recorder.record_position(position, arena);
-                recorder
-            }
-        });
+        let term = term.serialized_term();
+        let hash = ctx.term_index.hash_of(term);
+        self.subscribe_hashed(doc, position, term, hash, ctx);
     }
 
     fn serialize(
