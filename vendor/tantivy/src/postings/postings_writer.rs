@@ -235,10 +235,10 @@ impl<Rec: Recorder> SpecializedPostingsWriter<Rec> {
 }
 
 impl<Rec: Recorder> PostingsWriter for SpecializedPostingsWriter<Rec> {
-    /// Patched for sift: as the trait's, but each token's term is hashed and its place in the
-    /// term table fetched a few tokens before it is subscribed: the table
-    /// and the keys outgrow the CPU's caches, and the lookups otherwise
-    /// wait on memory one after the other.
+    /// Patched for sift: as the trait's default was, but each token's term
+    /// is hashed and its place in the term table fetched a few tokens
+    /// before it is subscribed: the table and the keys outgrow the CPU's
+    /// caches, and the lookups otherwise wait on memory one after the other.
     fn index_text(
         &mut self,
         doc_id: DocId,
@@ -248,7 +248,6 @@ impl<Rec: Recorder> PostingsWriter for SpecializedPostingsWriter<Rec> {
         indexing_position: &mut IndexingPosition,
     ) {
         let end_of_path_idx = term_buffer.len_bytes();
-        let mut num_tokens = 0;
         let mut end_position = indexing_position.end_position;
         let mut pending = std::mem::take(&mut self.pending);
         pending.resize_with(PENDING, PendingToken::default);
@@ -283,7 +282,6 @@ impl<Rec: Recorder> PostingsWriter for SpecializedPostingsWriter<Rec> {
                 self.subscribe_hashed(doc_id, due.position, &due.term, due.hash, ctx);
             }
             read += 1;
-            num_tokens += 1;
         });
         for index in read.saturating_sub(SLOT_AHEAD)..read {
             let due = &pending[index % PENDING];
@@ -292,7 +290,7 @@ impl<Rec: Recorder> PostingsWriter for SpecializedPostingsWriter<Rec> {
         self.pending = pending;
 
         indexing_position.end_position = end_position + POSITION_GAP;
-        indexing_position.num_tokens += num_tokens;
+        indexing_position.num_tokens += read as u32;
         term_buffer.truncate_value_bytes(end_of_path_idx);
     }
 
